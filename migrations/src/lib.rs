@@ -1,0 +1,16 @@
+//! Steward's schema. Every migration runs identically on SQLite and PostgreSQL:
+//! ids are UUID text, times are unix milliseconds (BIGINT), JSON is stored as text
+//! exactly as written (the audit chain hashes those bytes).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261126_000001_foundation::Migration)]
+    }
+}

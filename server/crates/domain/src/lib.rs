@@ -1,0 +1,14 @@
+//! Steward's domain: the types and rules of the marketplace.
+//!
+//! Invariant: this crate does no IO (no database, network, file system or clock);
+//! callers pass in time and randomness-derived ids. It builds for the server and is
+//! meant to build for WASM as the classifier lands here.
+
+pub mod audit;
+pub mod ids;
+pub mod listing;
+pub mod manifest;
+pub mod org;
+pub mod report;
+
+pub use ids::*;

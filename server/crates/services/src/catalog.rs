@@ -1,0 +1,107 @@
+use domain::listing::VersionState;
+use store::records::{CatalogEntry, CatalogQuery, Listing, Org};
+
+use crate::{Result, ServiceError, Services};
+
+/// The public listing page.
+#[derive(Clone, Debug)]
+pub struct ListingPage {
+    pub listing: Listing,
+    pub publisher: Org,
+    /// The latest published version: what a buyer would install.
+    pub live: VersionSummary,
+    /// Versions a buyer may see (published, suspended or delisted), newest first.
+    pub history: Vec<VersionSummary>,
+    pub tools: Vec<ToolView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VersionSummary {
+    pub version: String,
+    pub state: VersionState,
+    pub published_at: Option<i64>,
+    pub manifest_digest: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ToolView {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    /// Plain words for the annotations the publisher declared.
+    pub declared: Vec<&'static str>,
+}
+
+pub const CATALOG_PAGE: usize = 60;
+
+impl Services {
+    /// Public: published listings matching the query.
+    pub async fn search_catalog(&self, q: &CatalogQuery) -> Result<Vec<CatalogEntry>> {
+        Ok(self.store.catalog(q, CATALOG_PAGE).await?)
+    }
+
+    /// Public: a listing with a published version. Listings that were never
+    /// published are `NotFound`, as if they did not exist.
+    pub async fn listing_page(&self, slug: &str) -> Result<ListingPage> {
+        let listing = self
+            .store
+            .listing_by_slug(slug)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let versions = self.store.versions_of(listing.id).await?;
+        let live = versions
+            .iter()
+            .filter(|v| v.state == VersionState::Published)
+            .max_by_key(|v| v.published_at)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let publisher = self
+            .store
+            .org_by_id(listing.org_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let tools = self
+            .store
+            .tools_of(live.id)
+            .await?
+            .into_iter()
+            .map(|t| {
+                let tool = domain::manifest::Tool {
+                    name: t.name,
+                    title: t.title,
+                    description: t.description,
+                    input_schema: serde_json::Value::Null,
+                    annotations: t.annotations,
+                };
+                ToolView {
+                    declared: tool.declared_hints(),
+                    name: tool.name,
+                    title: tool.title,
+                    description: tool.description,
+                }
+            })
+            .collect();
+        let summary = |v: &store::records::Version| VersionSummary {
+            version: v.version.clone(),
+            state: v.state,
+            published_at: v.published_at,
+            manifest_digest: v.manifest_digest.clone(),
+        };
+        Ok(ListingPage {
+            history: versions
+                .iter()
+                .filter(|v| {
+                    matches!(
+                        v.state,
+                        VersionState::Published | VersionState::Suspended | VersionState::Delisted
+                    )
+                })
+                .map(summary)
+                .collect(),
+            live: summary(&live),
+            listing,
+            publisher,
+            tools,
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! Steward's use cases.
+//!
+//! Every function here is one thing a person or system does: it authorizes the
+//! actor, applies the domain's rules, and writes state together with its audit
+//! entry and outbound events in one transaction (through `store::WriteTx`). No
+//! external call happens inside a transaction. Callers (server functions, HTTP
+//! handlers, the CLI) stay thin: they name the actor, call one function here and
+//! map the result to what they show.
+
+mod catalog;
+pub mod demo;
+mod format;
+mod reports;
+
+pub use catalog::{ListingPage, ToolView, VersionSummary};
+pub use format::format_date;
+pub use reports::FiledReport;
+pub use store::records;
+
+use evidence::EvidenceStore;
+use store::{Store, StoreError};
+
+/// Who is asking. Identity (the next issue) adds signed-in people and tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// Someone not signed in.
+    Anonymous,
+    /// Steward itself: the CLI and background jobs.
+    System,
+}
+
+impl Actor {
+    fn audit(&self) -> domain::audit::Actor {
+        match self {
+            Actor::Anonymous => domain::audit::Actor::Anonymous,
+            Actor::System => domain::audit::Actor::System,
+        }
+    }
+}
+
+/// The services, with the stores they use. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub store: Store,
+    pub evidence: EvidenceStore,
+}
+
+/// What a use case can fail with. `Display` is safe to show a user; the
+/// `Internal` cause is for logs only.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("some fields need attention")]
+    InvalidFields(Vec<(String, String)>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    #[error("something went wrong on our side")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::NotFound,
+            e => ServiceError::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<evidence::EvidenceError> for ServiceError {
+    fn from(e: evidence::EvidenceError) -> Self {
+        match e {
+            evidence::EvidenceError::NotFound => ServiceError::NotFound,
+            e => ServiceError::Internal(Box::new(e)),
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+impl Services {
+    pub fn new(store: Store, evidence: EvidenceStore) -> Self {
+        Services { store, evidence }
+    }
+
+    /// Ready to serve: the database answers and is migrated, the evidence store answers.
+    pub async fn ready(&self) -> Result<bool> {
+        if !self.store.ready().await? {
+            return Ok(false);
+        }
+        Ok(self.evidence.ping().await.is_ok())
+    }
+}

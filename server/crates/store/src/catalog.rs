@@ -1,0 +1,291 @@
+//! Reads: the public catalog and what the listing page shows.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+use domain::listing::VersionState;
+use domain::org::OrgKind;
+
+use crate::entities::*;
+use crate::records::*;
+use crate::{Result, Store, StoreError};
+
+fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+}
+
+fn org_from(m: organization::Model) -> Result<Org> {
+    Ok(Org {
+        id: parse_id(&m.id)?,
+        kind: OrgKind::parse(&m.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad org kind {:?}", m.kind)))?,
+        slug: m.slug,
+        name: m.name,
+        verified_domain: m.verified_domain,
+        created_at: m.created_at,
+    })
+}
+
+fn listing_from(m: listing::Model) -> Result<Listing> {
+    Ok(Listing {
+        id: parse_id(&m.id)?,
+        org_id: parse_id(&m.org_id)?,
+        slug: m.slug,
+        name: m.name,
+        category: m.category,
+        summary: m.summary,
+        description: m.description,
+        homepage: m.homepage,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn version_from(m: listing_version::Model) -> Result<Version> {
+    Ok(Version {
+        id: parse_id(&m.id)?,
+        listing_id: parse_id(&m.listing_id)?,
+        org_id: parse_id(&m.org_id)?,
+        state: VersionState::parse(&m.state)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad state {:?}", m.state)))?,
+        version: m.version,
+        manifest_digest: m.manifest_digest,
+        manifest_format: m.manifest_format,
+        created_at: m.created_at,
+        submitted_at: m.submitted_at,
+        published_at: m.published_at,
+    })
+}
+
+/// `%text%` with LIKE's wildcards escaped, lower-cased.
+fn contains_pattern(text: &str) -> LikeExpr {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    LikeExpr::new(p).escape('\\')
+}
+
+#[derive(FromQueryResult)]
+struct ToolCount {
+    version_id: String,
+    n: i64,
+}
+
+impl Store {
+    pub async fn org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
+        organization::Entity::find()
+            .filter(organization::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?
+            .map(org_from)
+            .transpose()
+    }
+
+    pub async fn org_by_id(&self, id: domain::OrgId) -> Result<Option<Org>> {
+        organization::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+            .map(org_from)
+            .transpose()
+    }
+
+    pub async fn listing_by_slug(&self, slug: &str) -> Result<Option<Listing>> {
+        listing::Entity::find()
+            .filter(listing::Column::Slug.eq(slug))
+            .one(&self.db)
+            .await?
+            .map(listing_from)
+            .transpose()
+    }
+
+    /// Every version of a listing, newest first.
+    pub async fn versions_of(&self, listing: domain::ListingId) -> Result<Vec<Version>> {
+        listing_version::Entity::find()
+            .filter(listing_version::Column::ListingId.eq(listing.to_string()))
+            .order_by_desc(listing_version::Column::CreatedAt)
+            .order_by_desc(listing_version::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(version_from)
+            .collect()
+    }
+
+    pub async fn tools_of(&self, version: domain::VersionId) -> Result<Vec<ToolRow>> {
+        Ok(tool::Entity::find()
+            .filter(tool::Column::VersionId.eq(version.to_string()))
+            .order_by_asc(tool::Column::Position)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|t| ToolRow {
+                annotations: serde_json::from_str(&t.annotations).unwrap_or_default(),
+                name: t.name,
+                title: t.title,
+                description: t.description,
+            })
+            .collect())
+    }
+
+    /// Published listings matching `q`, each with its latest published version,
+    /// most recently published first; at most `limit`.
+    pub async fn catalog(&self, q: &CatalogQuery, limit: usize) -> Result<Vec<CatalogEntry>> {
+        let mut cond = Condition::all();
+        if let Some(cat) = q.category.as_deref().filter(|c| !c.is_empty()) {
+            cond = cond.add(listing::Column::Category.eq(cat));
+        }
+        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let publishers: Vec<String> = organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(
+                    Expr::expr(Func::lower(Expr::col(organization::Column::Name)))
+                        .like(contains_pattern(text)),
+                )
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            cond = cond.add(
+                Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(listing::Column::Name)))
+                            .like(contains_pattern(text)),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(listing::Column::Summary)))
+                            .like(contains_pattern(text)),
+                    )
+                    .add(listing::Column::OrgId.is_in(publishers)),
+            );
+        }
+        let listings: HashMap<String, listing::Model> = listing::Entity::find()
+            .filter(cond)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|l| (l.id.clone(), l))
+            .collect();
+        if listings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let versions = listing_version::Entity::find()
+            .filter(listing_version::Column::State.eq(VersionState::Published.as_str()))
+            .filter(listing_version::Column::ListingId.is_in(listings.keys().cloned()))
+            .order_by_desc(listing_version::Column::PublishedAt)
+            .order_by_desc(listing_version::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        let live: Vec<_> = versions
+            .into_iter()
+            .filter(|v| seen.insert(v.listing_id.clone()))
+            .take(limit)
+            .collect();
+
+        let org_ids: Vec<String> = live
+            .iter()
+            .filter_map(|v| listings.get(&v.listing_id).map(|l| l.org_id.clone()))
+            .collect();
+        let orgs: HashMap<String, organization::Model> = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(org_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id.clone(), o))
+            .collect();
+        let counts: HashMap<String, i64> = tool::Entity::find()
+            .select_only()
+            .column(tool::Column::VersionId)
+            .column_as(tool::Column::Id.count(), "n")
+            .filter(tool::Column::VersionId.is_in(live.iter().map(|v| v.id.clone())))
+            .group_by(tool::Column::VersionId)
+            .into_model::<ToolCount>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.version_id, c.n))
+            .collect();
+
+        let mut out = Vec::with_capacity(live.len());
+        for v in live {
+            let Some(l) = listings.get(&v.listing_id) else {
+                continue;
+            };
+            let Some(o) = orgs.get(&l.org_id) else {
+                return Err(StoreError::Corrupt(format!("listing {} has no publisher", l.id)));
+            };
+            out.push(CatalogEntry {
+                listing_id: parse_id(&l.id)?,
+                slug: l.slug.clone(),
+                name: l.name.clone(),
+                category: l.category.clone(),
+                summary: l.summary.clone(),
+                publisher_slug: o.slug.clone(),
+                publisher_name: o.name.clone(),
+                publisher_verified: o.verified_domain.is_some(),
+                version_id: parse_id(&v.id)?,
+                tool_count: counts.get(&v.id).copied().unwrap_or(0) as u64,
+                version: v.version,
+                published_at: v.published_at.unwrap_or(v.created_at),
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn report_by_id(&self, id: domain::ReportId) -> Result<Option<Report>> {
+        let Some(m) = abuse_report::Entity::find_by_id(id.to_string())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Report {
+            id: parse_id(&m.id)?,
+            listing_id: parse_id(&m.listing_id)?,
+            subject_org_id: parse_id(&m.subject_org_id)?,
+            reason: m.reason,
+            details: m.details,
+            contact: m.contact,
+            status: m.status,
+            created_at: m.created_at,
+        }))
+    }
+
+    /// Outbox events about one subject, oldest first.
+    pub async fn outbox_for_subject(&self, subject_id: &str) -> Result<Vec<(String, serde_json::Value)>> {
+        Ok(outbox_event::Entity::find()
+            .filter(outbox_event::Column::SubjectId.eq(subject_id))
+            .order_by_asc(outbox_event::Column::Seq)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let payload = serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+                (e.event_type, payload)
+            })
+            .collect())
+    }
+
+    pub async fn counts(&self) -> Result<Counts> {
+        Ok(Counts {
+            organizations: organization::Entity::find().count(&self.db).await?,
+            listings: listing::Entity::find().count(&self.db).await?,
+            versions: listing_version::Entity::find().count(&self.db).await?,
+            reports: abuse_report::Entity::find().count(&self.db).await?,
+            audit_entries: audit_entry::Entity::find().count(&self.db).await?,
+            outbox_events: outbox_event::Entity::find().count(&self.db).await?,
+        })
+    }
+}

@@ -1,0 +1,107 @@
+//! Steward's persistence.
+//!
+//! Invariants:
+//! - This is the only crate that names SeaORM (the `migrations` crate aside).
+//!   Nothing it returns is a SeaORM model: reads come back as the plain records in
+//!   [`records`], writes go in as domain values.
+//! - A governance change commits only through [`WriteTx::commit`], which appends
+//!   its audit entry and outbox events in the same transaction.
+//! - SQLite write transactions take the write lock up front (`BEGIN IMMEDIATE`);
+//!   on PostgreSQL the audit chain has one writer at a time (a transaction-scoped
+//!   advisory lock taken just before the append).
+
+mod audit;
+mod catalog;
+mod connect;
+mod entities;
+pub mod records;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod write;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use connect::{DatabaseUrl, Engine};
+pub use write::{NewEvent, WriteTx};
+
+use sea_orm::DatabaseConnection;
+
+/// A handle on the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    engine: Engine,
+}
+
+/// What went wrong in the store. Messages are for logs, not for users.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid DATABASE_URL: {0}")]
+    BadUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+impl StoreError {
+    pub(crate) fn from_db(e: sea_orm::DbErr) -> StoreError {
+        match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(m)) => StoreError::Conflict(m),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch: how every time is stored.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Opens (and for SQLite, creates) the database named by `url`.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Store> {
+        connect::open(url).await
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<()> {
+        use migrations::MigratorTrait;
+        migrations::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// The database answers and has no pending migration.
+    pub async fn ready(&self) -> Result<bool> {
+        use migrations::MigratorTrait;
+        self.db.ping().await?;
+        Ok(migrations::Migrator::get_pending_migrations(&self.db)
+            .await?
+            .is_empty())
+    }
+
+    /// Starts a write transaction (see the crate's invariants).
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        WriteTx::begin(&self.db, self.engine).await
+    }
+
+    pub async fn close(self) -> Result<()> {
+        self.db.close().await?;
+        Ok(())
+    }
+}

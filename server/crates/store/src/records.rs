@@ -1,0 +1,100 @@
+//! What the store reads and writes: plain values, never SeaORM models.
+
+use domain::listing::VersionState;
+use domain::manifest::ToolAnnotations;
+use domain::org::OrgKind;
+use domain::{ListingId, OrgId, ReportId, VersionId};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Org {
+    pub id: OrgId,
+    pub slug: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub verified_domain: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listing {
+    pub id: ListingId,
+    pub org_id: OrgId,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub summary: String,
+    pub description: String,
+    pub homepage: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub id: VersionId,
+    pub listing_id: ListingId,
+    pub org_id: OrgId,
+    pub version: String,
+    pub state: VersionState,
+    pub manifest_digest: Option<String>,
+    pub manifest_format: String,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    pub published_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolRow {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub annotations: ToolAnnotations,
+}
+
+/// One card of the public catalog: a listing with its live (latest published) version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogEntry {
+    pub listing_id: ListingId,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub summary: String,
+    pub publisher_slug: String,
+    pub publisher_name: String,
+    pub publisher_verified: bool,
+    pub version_id: VersionId,
+    pub version: String,
+    pub published_at: i64,
+    pub tool_count: u64,
+}
+
+/// A filter over the public catalog.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CatalogQuery {
+    /// Words matched (case-insensitively) against name, summary and publisher.
+    pub text: Option<String>,
+    pub category: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub id: ReportId,
+    pub listing_id: ListingId,
+    pub subject_org_id: OrgId,
+    pub reason: String,
+    pub details: String,
+    pub contact: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// Row counts for the operator's overview and for tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub organizations: u64,
+    pub listings: u64,
+    pub versions: u64,
+    pub reports: u64,
+    pub audit_entries: u64,
+    pub outbox_events: u64,
+}

@@ -1,0 +1,193 @@
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
+
+use domain::audit::{AuditEntry, AuditRecord};
+use domain::manifest::Tool;
+use domain::{EventId, ToolId};
+
+use crate::entities::*;
+use crate::records::{Listing, Org, Report, Version};
+use crate::{Engine, Result, StoreError, audit, now_ms};
+
+/// An outbound event, written to the outbox with the change that caused it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub org_id: Option<domain::OrgId>,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub payload: serde_json::Value,
+}
+
+/// A write transaction. Dropping it without [`WriteTx::commit`] rolls back.
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    engine: Engine,
+}
+
+impl WriteTx {
+    pub(crate) async fn begin(db: &DatabaseConnection, engine: Engine) -> Result<WriteTx> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: match engine {
+                Engine::Sqlite => Some(SqliteTransactionMode::Immediate),
+                Engine::Postgres => None,
+            },
+            ..Default::default()
+        };
+        let tx = db.begin_with_options(options).await?;
+        Ok(WriteTx { tx, engine })
+    }
+
+    /// Appends the audit entry and the events, then commits, all or nothing.
+    /// Returns the audit entry as sealed.
+    pub async fn commit(self, record: AuditRecord, events: Vec<NewEvent>) -> Result<AuditEntry> {
+        let now = now_ms();
+        for e in events {
+            outbox_event::Entity::insert(outbox_event::ActiveModel {
+                id: Set(EventId::new().to_string()),
+                org_id: Set(e.org_id.map(|o| o.to_string())),
+                event_type: Set(e.event_type),
+                subject_type: Set(e.subject_type),
+                subject_id: Set(e.subject_id),
+                payload: Set(e.payload.to_string()),
+                created_at: Set(now),
+                ..Default::default()
+            })
+            .exec_without_returning(&self.tx)
+            .await
+            .map_err(StoreError::from_db)?;
+        }
+        // Last, so the chain lock (PostgreSQL) is held as briefly as possible.
+        let entry = audit::append(&self.tx, self.engine, &record, now).await?;
+        self.tx.commit().await?;
+        Ok(entry)
+    }
+
+    pub async fn insert_org(&self, org: &Org) -> Result<()> {
+        organization::Entity::insert(organization::ActiveModel {
+            id: Set(org.id.to_string()),
+            slug: Set(org.slug.clone()),
+            name: Set(org.name.clone()),
+            kind: Set(org.kind.as_str().to_owned()),
+            verified_domain: Set(org.verified_domain.clone()),
+            created_at: Set(org.created_at),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    pub async fn insert_listing(&self, l: &Listing) -> Result<()> {
+        listing::Entity::insert(listing::ActiveModel {
+            id: Set(l.id.to_string()),
+            org_id: Set(l.org_id.to_string()),
+            slug: Set(l.slug.clone()),
+            name: Set(l.name.clone()),
+            category: Set(l.category.clone()),
+            summary: Set(l.summary.clone()),
+            description: Set(l.description.clone()),
+            homepage: Set(l.homepage.clone()),
+            created_at: Set(l.created_at),
+            updated_at: Set(l.updated_at),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Inserts a version and its manifest's tools.
+    pub async fn insert_version(&self, v: &Version, tools: &[Tool]) -> Result<()> {
+        listing_version::Entity::insert(listing_version::ActiveModel {
+            id: Set(v.id.to_string()),
+            listing_id: Set(v.listing_id.to_string()),
+            org_id: Set(v.org_id.to_string()),
+            version: Set(v.version.clone()),
+            state: Set(v.state.as_str().to_owned()),
+            manifest_digest: Set(v.manifest_digest.clone()),
+            manifest_format: Set(v.manifest_format.clone()),
+            created_at: Set(v.created_at),
+            submitted_at: Set(v.submitted_at),
+            published_at: Set(v.published_at),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        if tools.is_empty() {
+            return Ok(());
+        }
+        let rows = tools.iter().enumerate().map(|(i, t)| tool::ActiveModel {
+            id: Set(ToolId::new().to_string()),
+            version_id: Set(v.id.to_string()),
+            org_id: Set(v.org_id.to_string()),
+            position: Set(i as i32),
+            name: Set(t.name.clone()),
+            title: Set(t.title.clone().or_else(|| t.annotations.title.clone())),
+            description: Set(t.description.clone()),
+            annotations: Set(serde_json::to_string(&t.annotations).unwrap_or_else(|_| "{}".into())),
+            input_schema: Set(t.input_schema.to_string()),
+        });
+        // Batches keep each statement well under both engines' parameter limits.
+        let rows: Vec<_> = rows.collect();
+        for chunk in rows.chunks(100) {
+            tool::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&self.tx)
+                .await
+                .map_err(StoreError::from_db)?;
+        }
+        Ok(())
+    }
+
+    /// Records that an org holds a blob (idempotent).
+    pub async fn insert_evidence_ref(
+        &self,
+        org: domain::OrgId,
+        digest: &str,
+        media_type: &str,
+        size: u64,
+    ) -> Result<()> {
+        let existing = evidence::Entity::find_by_id((org.to_string(), digest.to_owned()))
+            .one(&self.tx)
+            .await?;
+        if existing.is_some() {
+            return Ok(());
+        }
+        evidence::Entity::insert(evidence::ActiveModel {
+            org_id: Set(org.to_string()),
+            digest: Set(digest.to_owned()),
+            media_type: Set(media_type.to_owned()),
+            size_bytes: Set(size as i64),
+            created_at: Set(now_ms()),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    pub async fn insert_report(&self, r: &Report) -> Result<()> {
+        abuse_report::Entity::insert(abuse_report::ActiveModel {
+            id: Set(r.id.to_string()),
+            listing_id: Set(r.listing_id.to_string()),
+            subject_org_id: Set(r.subject_org_id.to_string()),
+            reason: Set(r.reason.clone()),
+            details: Set(r.details.clone()),
+            contact: Set(r.contact.clone()),
+            status: Set(r.status.clone()),
+            created_at: Set(r.created_at),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Runs a statement inside this transaction; for the store's own modules.
+    #[allow(dead_code)]
+    pub(crate) fn conn(&self) -> &impl ConnectionTrait {
+        &self.tx
+    }
+}
