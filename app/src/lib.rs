@@ -1,1 +1,78 @@
+//! Steward's web application: the shell, the routes, the pages and the server
+//! functions they call. Builds with `ssr` for the server and with `hydrate` for
+//! the browser, never both.
+//!
+//! Invariants: server functions are thin (actor, one service call, a DTO); no
+//! server function returns a store record or database model, only the types in
+//! [`dto`]; every error that leaves a server function is an [`AppError`] with a
+//! user-safe message.
+#![recursion_limit = "256"]
 
+pub mod api;
+pub mod dto;
+pub mod error;
+mod layout;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+
+/// The HTML document around the app (rendered on the server only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Steward: the governance control plane for AI agent marketplaces." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Runs in the browser only: marks the document once the WASM has taken over,
+    // so tests (and curious people) can tell a hydrated page from a static one.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="steward" href="/pkg/steward.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Steward".to_owned() } else { format!("{page} · Steward") }
+        } />
+        <Router>
+            <layout::Header />
+            <main id="main" class="page">
+                <Routes fallback=pages::NotFound>
+                    <Route path=StaticSegment("") view=pages::Home />
+                    <Route path=path!("/catalog") view=pages::Catalog ssr=SsrMode::Async />
+                    <Route path=path!("/listings/:slug") view=pages::Listing ssr=SsrMode::Async />
+                    <Route path=path!("/portal") view=pages::Portal />
+                    <Route path=path!("/console") view=pages::Console />
+                    <Route path=path!("/tenant") view=pages::Tenant />
+                </Routes>
+            </main>
+            <layout::Footer />
+        </Router>
+    }
+}

@@ -1,1 +1,9 @@
+#![recursion_limit = "256"]
+//! The `steward` binary's library: configuration, the CLI, the HTTP server.
+//! Kept as a library so the integration tests start the real router in-process.
 
+pub mod api_v1;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod observability;

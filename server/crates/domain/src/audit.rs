@@ -161,7 +161,9 @@ pub enum ChainProblem {
 }
 
 /// Checks entries in sequence order; returns how many were verified.
-pub fn verify_chain<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Result<u64, ChainBreak> {
+pub fn verify_chain<'a>(
+    entries: impl IntoIterator<Item = &'a AuditEntry>,
+) -> Result<u64, ChainBreak> {
     let mut chain = ChainVerifier::default();
     for e in entries {
         chain.push(e)?;
@@ -189,7 +191,10 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
-        let fail = |problem| ChainBreak { seq: e.seq, problem };
+        let fail = |problem| ChainBreak {
+            seq: e.seq,
+            problem,
+        };
         if e.seq != self.expected_seq {
             return Err(ChainBreak {
                 seq: e.seq,
@@ -223,7 +228,10 @@ mod tests {
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut out: Vec<AuditEntry> = Vec::new();
         for seq in 1..=n {
-            let prev = out.last().map(|e| e.hash.clone()).unwrap_or(GENESIS_HASH.into());
+            let prev = out
+                .last()
+                .map(|e| e.hash.clone())
+                .unwrap_or(GENESIS_HASH.into());
             let rec = AuditRecord::new(Actor::System, "test.did", "thing", seq)
                 .detail(serde_json::json!({"n": seq, "text": "ünïcode \"quoted\""}));
             out.push(AuditEntry::seal(&rec, seq, 1_700_000_000_000 + seq, &prev));

@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn reads_a_tools_list_result() {
-        let json = br#"{"tools":[{"name":"get_time","description":"Now","inputSchema":{"type":"object"},
+        let json =
+            br#"{"tools":[{"name":"get_time","description":"Now","inputSchema":{"type":"object"},
             "annotations":{"readOnlyHint":true,"openWorldHint":false}},
             {"name":"delete_repo","annotations":{"destructiveHint":true}}]}"#;
         let m = Manifest::from_tools_list_json(json).unwrap();

@@ -136,8 +136,12 @@ mod tests {
 
     #[test]
     fn a_good_report_parses() {
-        let r = NewReport::parse("tool_poisoning", "  The description tells the model to read ~/.ssh  ", "")
-            .unwrap();
+        let r = NewReport::parse(
+            "tool_poisoning",
+            "  The description tells the model to read ~/.ssh  ",
+            "",
+        )
+        .unwrap();
         assert_eq!(r.reason, ReasonCode::ToolPoisoning);
         assert!(r.details.starts_with("The description"));
         assert_eq!(r.contact, None);

@@ -46,7 +46,9 @@ pub fn digest_of(bytes: &[u8]) -> String {
 }
 
 fn valid_digest(d: &str) -> bool {
-    d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    d.len() == 64
+        && d.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[derive(Clone, Debug)]
@@ -121,7 +123,11 @@ impl EvidenceStore {
             mode: PutMode::Create,
             ..Default::default()
         };
-        match self.inner.put_opts(&path, PutPayload::from(bytes), opts).await {
+        match self
+            .inner
+            .put_opts(&path, PutPayload::from(bytes), opts)
+            .await
+        {
             Ok(_) => {}
             Err(object_store::Error::AlreadyExists { .. }) => {
                 return Ok(Stored { digest, size });
@@ -176,10 +182,14 @@ mod futures_like {
     /// Lists nothing in particular: one request proves the store is reachable.
     pub async fn first(store: &Arc<dyn ObjectStore>) -> super::Result<()> {
         let prefix = object_store::path::Path::from("orgs");
-        store.list_with_delimiter(Some(&prefix)).await.map(|_| ()).or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(()),
-            e => Err(e.into()),
-        })
+        store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map(|_| ())
+            .or_else(|e| match e {
+                object_store::Error::NotFound { .. } => Ok(()),
+                e => Err(e.into()),
+            })
     }
 }
 
@@ -192,12 +202,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = EvidenceStore::open(dir.path().to_str().unwrap()).unwrap();
         let org = OrgId::new();
-        let a = store.put(org, Bytes::from_static(b"{\"tools\":[]}")).await.unwrap();
+        let a = store
+            .put(org, Bytes::from_static(b"{\"tools\":[]}"))
+            .await
+            .unwrap();
         assert_eq!(a.digest, digest_of(b"{\"tools\":[]}"));
         assert_eq!(a.size, 12);
-        let again = store.put(org, Bytes::from_static(b"{\"tools\":[]}")).await.unwrap();
+        let again = store
+            .put(org, Bytes::from_static(b"{\"tools\":[]}"))
+            .await
+            .unwrap();
         assert_eq!(a, again);
-        assert_eq!(&store.get(org, &a.digest).await.unwrap()[..], b"{\"tools\":[]}");
+        assert_eq!(
+            &store.get(org, &a.digest).await.unwrap()[..],
+            b"{\"tools\":[]}"
+        );
         store.ping().await.unwrap();
     }
 
@@ -205,7 +224,10 @@ mod tests {
     async fn another_org_cannot_read_it() {
         let dir = tempfile::tempdir().unwrap();
         let store = EvidenceStore::local(dir.path()).unwrap();
-        let stored = store.put(OrgId::new(), Bytes::from_static(b"secret manifest")).await.unwrap();
+        let stored = store
+            .put(OrgId::new(), Bytes::from_static(b"secret manifest"))
+            .await
+            .unwrap();
         assert!(matches!(
             store.get(OrgId::new(), &stored.digest).await,
             Err(EvidenceError::NotFound)
@@ -217,10 +239,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = EvidenceStore::local(dir.path()).unwrap();
         let org = OrgId::new();
-        let stored = store.put(org, Bytes::from_static(b"original")).await.unwrap();
-        let file = dir
-            .path()
-            .join(format!("orgs/{org}/sha256/{}/{}", &stored.digest[..2], stored.digest));
+        let stored = store
+            .put(org, Bytes::from_static(b"original"))
+            .await
+            .unwrap();
+        let file = dir.path().join(format!(
+            "orgs/{org}/sha256/{}/{}",
+            &stored.digest[..2],
+            stored.digest
+        ));
         std::fs::write(&file, b"tampered").unwrap();
         assert!(matches!(
             store.get(org, &stored.digest).await,

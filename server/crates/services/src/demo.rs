@@ -34,7 +34,11 @@ macro_rules! fixture {
 }
 
 const PUBLISHERS: [(&str, &str, Option<&str>); 2] = [
-    ("northwind-labs", "Northwind Labs", Some("northwind.example")),
+    (
+        "northwind-labs",
+        "Northwind Labs",
+        Some("northwind.example"),
+    ),
     ("fabrikam-tools", "Fabrikam Tools", None),
 ];
 
@@ -145,7 +149,11 @@ const LISTINGS: &[DemoListing] = &[
         publisher: 1,
         category: "sales-and-crm",
         summary: "Search, create and update CRM contacts, companies and deals.",
-        versions: &[("0.4.0", ChangesRequested, fixture!("hubspot-mcp-server.json"))],
+        versions: &[(
+            "0.4.0",
+            ChangesRequested,
+            fixture!("hubspot-mcp-server.json"),
+        )],
         package: "@hubspot/mcp-server",
     },
     DemoListing {
@@ -269,7 +277,7 @@ impl Services {
                 category: l.category.into(),
                 summary: l.summary.into(),
                 description: format!(
-                    "{}\n\nDemo listing: its tools are the real `tools/list` answer of the open-source \
+                    "{}\n\nDemo listing: its tools are the real tools/list answer of the open-source \
                      package {} (see the repository's demo/LICENSES.md). The publisher shown is fictional.",
                     l.summary, l.package
                 ),

@@ -13,6 +13,7 @@ mod format;
 mod reports;
 
 pub use catalog::{ListingPage, ToolView, VersionSummary};
+pub use domain;
 pub use format::format_date;
 pub use reports::FiledReport;
 pub use store::records;

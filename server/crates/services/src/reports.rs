@@ -27,7 +27,11 @@ impl Services {
     ) -> Result<FiledReport> {
         let report = NewReport::parse(reason, details, contact).map_err(|e| {
             let mut fields = Vec::new();
-            for (name, msg) in [("reason", e.reason), ("details", e.details), ("contact", e.contact)] {
+            for (name, msg) in [
+                ("reason", e.reason),
+                ("details", e.details),
+                ("contact", e.contact),
+            ] {
                 if let Some(m) = msg {
                     fields.push((name.to_owned(), m));
                 }

@@ -224,7 +224,10 @@ impl Store {
                 continue;
             };
             let Some(o) = orgs.get(&l.org_id) else {
-                return Err(StoreError::Corrupt(format!("listing {} has no publisher", l.id)));
+                return Err(StoreError::Corrupt(format!(
+                    "listing {} has no publisher",
+                    l.id
+                )));
             };
             out.push(CatalogEntry {
                 listing_id: parse_id(&l.id)?,
@@ -264,7 +267,10 @@ impl Store {
     }
 
     /// Outbox events about one subject, oldest first.
-    pub async fn outbox_for_subject(&self, subject_id: &str) -> Result<Vec<(String, serde_json::Value)>> {
+    pub async fn outbox_for_subject(
+        &self,
+        subject_id: &str,
+    ) -> Result<Vec<(String, serde_json::Value)>> {
         Ok(outbox_event::Entity::find()
             .filter(outbox_event::Column::SubjectId.eq(subject_id))
             .order_by_asc(outbox_event::Column::Seq)

@@ -89,9 +89,8 @@ pub(crate) async fn open(url: &DatabaseUrl) -> Result<Store> {
         && let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            StoreError::Connect(format!("cannot create {}: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Connect(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut opts = ConnectOptions::new(url.url.clone());
     opts.connect_timeout(Duration::from_secs(5))
@@ -136,8 +135,18 @@ mod tests {
         assert_eq!(u.sqlite_path, Some(PathBuf::from("/tmp/x.db")));
         let u = DatabaseUrl::parse("postgres://postgres@127.0.0.1:5432/test").unwrap();
         assert_eq!(u.engine(), Engine::Postgres);
-        for bad in ["", "mysql://x", "sqlite://", "postgres://", "data/steward.db", "http://x"] {
-            assert!(DatabaseUrl::parse(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "mysql://x",
+            "sqlite://",
+            "postgres://",
+            "data/steward.db",
+            "http://x",
+        ] {
+            assert!(
+                DatabaseUrl::parse(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 

@@ -36,7 +36,9 @@ impl Drop for TestDb {
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
                     admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
                         .await
                         .ok()?;
                     admin.close().await.ok()

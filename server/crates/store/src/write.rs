@@ -1,6 +1,6 @@
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use domain::audit::{AuditEntry, AuditRecord};

@@ -65,7 +65,9 @@ async fn seed_listing(s: &Store, slug: &str, name: &str, state: VersionState) ->
     let tx = s.begin_write().await.unwrap();
     tx.insert_org(&o).await.unwrap();
     tx.insert_listing(&l).await.unwrap();
-    tx.insert_version(&version(&l, "1.0.0", state), &tools).await.unwrap();
+    tx.insert_version(&version(&l, "1.0.0", state), &tools)
+        .await
+        .unwrap();
     tx.commit(audit("listing.created"), vec![]).await.unwrap();
     (o, l)
 }
@@ -126,7 +128,10 @@ async fn a_failed_or_abandoned_transaction_leaves_nothing() {
         drop(tx);
         assert!(s.org_by_slug("fresh").await.unwrap().is_none());
         let c = s.counts().await.unwrap();
-        assert_eq!((c.organizations, c.audit_entries, c.outbox_events), (1, 1, 0));
+        assert_eq!(
+            (c.organizations, c.audit_entries, c.outbox_events),
+            (1, 1, 0)
+        );
     }
 }
 
@@ -139,7 +144,9 @@ async fn concurrent_writers_produce_one_linear_chain() {
                 let s = s.clone();
                 tokio::spawn(async move {
                     let tx = s.begin_write().await.unwrap();
-                    tx.insert_org(&org(&format!("org-{i}"), OrgKind::Tenant)).await.unwrap();
+                    tx.insert_org(&org(&format!("org-{i}"), OrgKind::Tenant))
+                        .await
+                        .unwrap();
                     tx.commit(audit("org.created"), vec![]).await.unwrap().seq
                 })
             })
@@ -158,7 +165,9 @@ async fn concurrent_writers_produce_one_linear_chain() {
 async fn chain_of(db: &TestDb, n: usize) {
     for i in 0..n {
         let tx = db.store.begin_write().await.unwrap();
-        tx.commit(audit(&format!("step.{i}")), vec![]).await.unwrap();
+        tx.commit(audit(&format!("step.{i}")), vec![])
+            .await
+            .unwrap();
     }
 }
 
@@ -202,7 +211,11 @@ async fn catalog_shows_published_listings_and_filters() {
         let all = s.catalog(&CatalogQuery::default(), 50).await.unwrap();
         let mut slugs: Vec<_> = all.iter().map(|e| e.slug.as_str()).collect();
         slugs.sort();
-        assert_eq!(slugs, vec!["file-tools", "time-tools"], "drafts stay private");
+        assert_eq!(
+            slugs,
+            vec!["file-tools", "time-tools"],
+            "drafts stay private"
+        );
         assert!(all.iter().all(|e| e.tool_count == 2));
 
         let q = |t: &str| CatalogQuery {
@@ -210,10 +223,17 @@ async fn catalog_shows_published_listings_and_filters() {
             category: None,
         };
         let hits = s.catalog(&q("TIME"), 50).await.unwrap();
-        assert_eq!(hits.len(), 1, "case-insensitive, and the draft is not found");
+        assert_eq!(
+            hits.len(),
+            1,
+            "case-insensitive, and the draft is not found"
+        );
         assert_eq!(hits[0].slug, "time-tools");
         // Publisher name matches too.
-        assert_eq!(s.catalog(&q("pub-file-tools inc"), 50).await.unwrap().len(), 1);
+        assert_eq!(
+            s.catalog(&q("pub-file-tools inc"), 50).await.unwrap().len(),
+            1
+        );
         // LIKE wildcards in user text are literal.
         assert_eq!(s.catalog(&q("100%"), 50).await.unwrap().len(), 1);
         assert_eq!(s.catalog(&q("e_t"), 50).await.unwrap().len(), 1);

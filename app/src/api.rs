@@ -1,0 +1,129 @@
+//! Server functions: the browser's API. Each is public HTTP: it names the actor,
+//! calls one service function, and maps the result to a DTO.
+
+use leptos::prelude::*;
+
+use crate::dto::*;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    pub use services::{Actor, Services, domain, format_date};
+
+    pub fn services() -> Result<Services, AppError> {
+        leptos::prelude::use_context::<Services>().ok_or_else(|| {
+            tracing::error!("Services missing from the request context");
+            AppError::Internal {
+                correlation_id: "no-context".into(),
+            }
+        })
+    }
+
+    pub fn category_label(slug: &str) -> String {
+        domain::listing::category_label(slug)
+            .unwrap_or(slug)
+            .to_owned()
+    }
+}
+
+/// Public: the catalog, filtered by free text and category.
+#[server(endpoint = "catalog")]
+pub async fn search_catalog(
+    q: Option<String>,
+    category: Option<String>,
+) -> Result<CatalogResults, AppError> {
+    use ssr::*;
+    let query = services::records::CatalogQuery {
+        text: q.map(|t| t.chars().take(200).collect()),
+        category,
+    };
+    let entries = services()?.search_catalog(&query).await?;
+    Ok(CatalogResults {
+        cards: entries
+            .into_iter()
+            .map(|e| CatalogCard {
+                category_label: category_label(&e.category),
+                slug: e.slug,
+                name: e.name,
+                summary: e.summary,
+                category: e.category,
+                publisher: e.publisher_name,
+                publisher_verified: e.publisher_verified,
+                version: e.version,
+                tool_count: e.tool_count,
+                published: format_date(e.published_at),
+            })
+            .collect(),
+        categories: domain::listing::CATEGORIES
+            .iter()
+            .map(|(s, l)| ((*s).to_owned(), (*l).to_owned()))
+            .collect(),
+    })
+}
+
+/// Public: one published listing.
+#[server(endpoint = "listing")]
+pub async fn get_listing(slug: String) -> Result<ListingView, AppError> {
+    use ssr::*;
+    let page = services()?.listing_page(&slug).await?;
+    Ok(ListingView {
+        slug: page.listing.slug,
+        name: page.listing.name,
+        summary: page.listing.summary,
+        description: page.listing.description,
+        category_label: category_label(&page.listing.category),
+        publisher: page.publisher.name,
+        publisher_verified_domain: page.publisher.verified_domain,
+        version: page.live.version,
+        published: page.live.published_at.map(format_date).unwrap_or_default(),
+        manifest_digest: page.live.manifest_digest,
+        tools: page
+            .tools
+            .into_iter()
+            .map(|t| ToolItem {
+                name: t.name,
+                title: t.title,
+                description: t.description,
+                declared: t.declared.into_iter().map(str::to_owned).collect(),
+            })
+            .collect(),
+        history: page
+            .history
+            .into_iter()
+            .map(|v| VersionItem {
+                version: v.version,
+                state: v.state.as_str().to_owned(),
+                state_label: v.state.label().to_owned(),
+                published: v.published_at.map(format_date).unwrap_or_default(),
+            })
+            .collect(),
+        report_reasons: domain::report::ReasonCode::ALL
+            .iter()
+            .map(|r| (r.as_str().to_owned(), r.label().to_owned()))
+            .collect(),
+    })
+}
+
+/// Public: anyone may report a published listing to trust and safety.
+#[server(endpoint = "report")]
+pub async fn file_report(
+    slug: String,
+    reason: String,
+    details: String,
+    contact: Option<String>,
+) -> Result<ReportReceipt, AppError> {
+    use ssr::*;
+    let filed = services()?
+        .file_report(
+            &Actor::Anonymous,
+            &slug,
+            &reason,
+            &details,
+            contact.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(ReportReceipt {
+        reference: filed.id.to_string(),
+    })
+}

@@ -1,0 +1,201 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::ErrorNotice;
+use crate::api::{FileReport, get_listing};
+use crate::dto::ListingView;
+
+#[component]
+pub fn Listing() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let listing = Resource::new(slug, get_listing);
+
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match listing.await {
+                    Ok(l) => view! { <ListingBody listing=l /> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ListingBody(listing: ListingView) -> impl IntoView {
+    let l = listing;
+    let tool_count = l.tools.len();
+    let history = view! { <History history=l.history /> }.into_any();
+    let aside = view! {
+        <Facts
+            publisher=l.publisher
+            verified_domain=l.publisher_verified_domain
+            category_label=l.category_label
+            version=l.version
+            published=l.published
+            digest=l.manifest_digest.unwrap_or_default()
+        />
+    }
+    .into_any();
+    view! {
+        <Title text=l.name.clone() />
+        <header class="page-header">
+            <h1>{l.name.clone()}</h1>
+            <p class="lede">{l.summary.clone()}</p>
+        </header>
+        <div class="two-col">
+            <div class="stack">
+                <section class="section" aria-labelledby="about-h">
+                    <h2 id="about-h">"About"</h2>
+                    {l.description.split("\n\n").map(|p| view! { <p>{p.to_owned()}</p> }).collect_view()}
+                </section>
+                <section class="section" aria-labelledby="tools-h">
+                    <h2 id="tools-h">{format!("Tools ({tool_count})")}</h2>
+                    <p class="muted">
+                        "What the publisher's manifest declares. Annotations are hints from the publisher, \
+                         not verified behaviour; Steward's own classification of each tool is on its way."
+                    </p>
+                    <ul class="tools">
+                        {l.tools.into_iter().map(|t| view! {
+                            <li class="tool">
+                                <code>{t.name}</code>
+                                <span class="chips row">
+                                    {t.declared.into_iter().map(|d| {
+                                        let warn = d == "destructive";
+                                        view! { <span class="chip" class:warn=warn>{format!("{d} (declared)")}</span> }
+                                    }).collect_view()}
+                                </span>
+                                <p class="muted">{t.title.map(|x| format!("{x}: ")).unwrap_or_default()}{t.description}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+                {history}
+                <ReportForm slug=l.slug.clone() reasons=l.report_reasons />
+            </div>
+            {aside}
+        </div>
+    }
+}
+
+#[component]
+fn History(history: Vec<crate::dto::VersionItem>) -> impl IntoView {
+    view! {
+                <section class="section" aria-labelledby="history-h">
+                    <h2 id="history-h">"Version history"</h2>
+                    <div class="table-wrap" tabindex="0">
+                        <table class="data">
+                            <thead><tr><th scope="col">"Version"</th><th scope="col">"State"</th><th scope="col">"Published"</th></tr></thead>
+                            <tbody>
+                                {history.into_iter().map(|v| view! {
+                                    <tr>
+                                        <td><code>{v.version}</code></td>
+                                        <td><span class=format!("badge status-{}", v.state)>{v.state_label}</span></td>
+                                        <td>{v.published}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </section>
+    }
+}
+
+#[component]
+fn Facts(
+    publisher: String,
+    verified_domain: Option<String>,
+    category_label: String,
+    version: String,
+    published: String,
+    digest: String,
+) -> impl IntoView {
+    let short_digest = digest.chars().take(12).collect::<String>();
+    view! {
+            <aside class="aside" aria-label="Listing facts">
+                <dl class="meta">
+                    <dt>"Publisher"</dt>
+                    <dd>
+                        {publisher}
+                        {verified_domain.map(|d| view! {
+                            <br /><span class="badge risk-low">"verified"</span>" "<small>{d}</small>
+                        })}
+                    </dd>
+                    <dt>"Category"</dt>
+                    <dd><span class="tag">{category_label}</span></dd>
+                    <dt>"Version"</dt>
+                    <dd><code>{version}</code></dd>
+                    <dt>"Published"</dt>
+                    <dd>{published}</dd>
+                    <dt>"Manifest"</dt>
+                    <dd><code title=digest>{format!("sha256:{short_digest}…")}</code></dd>
+                </dl>
+            </aside>
+    }
+}
+
+#[component]
+fn ReportForm(slug: String, reasons: Vec<(String, String)>) -> impl IntoView {
+    let report = ServerAction::<FileReport>::new();
+    let result = report.value();
+    let error = move |field: &'static str| {
+        result.with(|r| match r {
+            Some(Err(e)) => e.field(field),
+            _ => None,
+        })
+    };
+    view! {
+        <section class="section" aria-labelledby="report-h">
+            <h2 id="report-h">"Report this listing"</h2>
+            <p class="muted">"Tell the marketplace's trust and safety team about abuse, deception or a listing that does not work. Reports are reviewed by people."</p>
+            {move || result.with(|r| match r {
+                Some(Ok(receipt)) => Some(view! {
+                    <div class="alert success" role="status" id="report-receipt">
+                        "Thank you. Your report was received. Reference: "
+                        <span class="correlation">{receipt.reference.clone()}</span>
+                    </div>
+                }.into_any()),
+                Some(Err(e)) if !matches!(e, crate::AppError::Invalid { .. }) => Some(view! {
+                    <div class="alert error" role="alert">{e.to_string()}</div>
+                }.into_any()),
+                _ => None,
+            })}
+            <ActionForm action=report attr:class="form" attr:id="report-form">
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="report-reason">"Reason"</label>
+                    <select id="report-reason" name="reason" required
+                        aria-invalid=move || error("reason").map(|_| "true")
+                        aria-describedby="report-reason-error">
+                        <option value="">"Choose a reason"</option>
+                        {reasons.into_iter().map(|(code, label)| view! { <option value=code>{label}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error" id="report-reason-error">{move || error("reason")}</p>
+                </div>
+                <div class="field">
+                    <label for="report-details">"What happened"</label>
+                    <textarea id="report-details" name="details" rows="4" required minlength="10" maxlength="4000"
+                        aria-invalid=move || error("details").map(|_| "true")
+                        aria-describedby="report-details-error report-details-hint"></textarea>
+                    <p class="hint" id="report-details-hint">"At least 10 characters. Do not include passwords or secrets."</p>
+                    <p class="field-error" id="report-details-error">{move || error("details")}</p>
+                </div>
+                <div class="field">
+                    <label for="report-contact">"Your email (optional)"</label>
+                    <input id="report-contact" type="email" name="contact" maxlength="254" autocomplete="email"
+                        aria-invalid=move || error("contact").map(|_| "true")
+                        aria-describedby="report-contact-error" />
+                    <p class="field-error" id="report-contact-error">{move || error("contact")}</p>
+                </div>
+                <div class="form-actions">
+                    <button class="button danger" type="submit" disabled=move || report.pending().get()>
+                        "Send report"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,37 @@
+mod catalog;
+mod home;
+mod listing;
+mod not_found;
+mod surfaces;
+
+pub use catalog::Catalog;
+pub use home::Home;
+pub use listing::Listing;
+pub use not_found::NotFound;
+pub use surfaces::{Console, Portal, Tenant};
+
+use leptos::prelude::*;
+
+use crate::AppError;
+
+/// How a failed load reads on a page.
+#[component]
+pub fn ErrorNotice(error: AppError) -> impl IntoView {
+    match error {
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Internal { correlation_id } => view! {
+            <section class="error-page" role="alert">
+                <p class="code">"500"</p>
+                <h1>"Something went wrong on our side"</h1>
+                <p>"We have logged it. If it keeps happening, quote this reference:"</p>
+                <p class="correlation">{correlation_id}</p>
+                <p><a href="/">"Back to the home page"</a></p>
+            </section>
+        }
+        .into_any(),
+        other => view! {
+            <div class="alert error" role="alert">{other.to_string()}</div>
+        }
+        .into_any(),
+    }
+}

@@ -1,0 +1,236 @@
+//! `/api/v1`: the HTTP API for integrations. Errors are RFC 9457
+//! `application/problem+json`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use services::{ServiceError, Services};
+
+/// An RFC 9457 problem.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request id, to quote to support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, title: &str) -> Problem {
+        Problem {
+            kind: format!("https://steward.dev/problems/{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: None,
+            instance: None,
+        }
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+    pub fn not_found() -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found")
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, Json(&self)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        res
+    }
+}
+
+/// A service error as a problem; internal causes go to the log only.
+pub struct ApiError(pub ServiceError, pub Option<String>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut p = match self.0 {
+            ServiceError::NotFound => Problem::not_found(),
+            ServiceError::Forbidden => {
+                Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden")
+            }
+            ServiceError::Invalid(m) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid request",
+            )
+            .detail(m),
+            ServiceError::InvalidFields(fields) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                "Invalid request",
+            )
+            .detail(
+                fields
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ServiceError::Conflict(m) => {
+                Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(m)
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(request_id = ?self.1, error = %cause, "api request failed");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                )
+                .detail("Something went wrong on our side; quote the instance id to support.")
+            }
+        };
+        p.instance = self.1;
+        p.into_response()
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+pub fn router() -> Router<Services> {
+    Router::new()
+        .route("/listings", get(list_listings))
+        .route("/listings/{slug}", get(get_listing))
+        .fallback(|| async { Problem::not_found().detail("No such API route.") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            )
+        })
+}
+
+#[derive(Debug, Deserialize)]
+struct ListingsQuery {
+    q: Option<String>,
+    category: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListingSummary {
+    slug: String,
+    name: String,
+    summary: String,
+    category: String,
+    publisher: String,
+    publisher_verified: bool,
+    version: String,
+    tool_count: u64,
+    published_at_ms: i64,
+}
+
+async fn list_listings(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    query: Result<Query<ListingsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<ListingSummary>>, Response> {
+    let Query(q) = query.map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query string")
+            .detail(e.body_text())
+            .into_response()
+    })?;
+    if q.q.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "Invalid request",
+        )
+        .detail("q: at most 200 characters")
+        .into_response());
+    }
+    let entries = s
+        .search_catalog(&services::records::CatalogQuery {
+            text: q.q,
+            category: q.category,
+        })
+        .await
+        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| ListingSummary {
+                slug: e.slug,
+                name: e.name,
+                summary: e.summary,
+                category: e.category,
+                publisher: e.publisher_name,
+                publisher_verified: e.publisher_verified,
+                version: e.version,
+                tool_count: e.tool_count,
+                published_at_ms: e.published_at,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct ListingDetail {
+    slug: String,
+    name: String,
+    summary: String,
+    description: String,
+    category: String,
+    publisher: String,
+    version: String,
+    manifest_sha256: Option<String>,
+    tools: Vec<ToolDetail>,
+}
+
+#[derive(Debug, Serialize)]
+struct ToolDetail {
+    name: String,
+    description: String,
+    declared: Vec<&'static str>,
+}
+
+async fn get_listing(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Result<Json<ListingDetail>, ApiError> {
+    let page = s
+        .listing_page(&slug)
+        .await
+        .map_err(|e| ApiError(e, request_id(&headers)))?;
+    Ok(Json(ListingDetail {
+        slug: page.listing.slug,
+        name: page.listing.name,
+        summary: page.listing.summary,
+        description: page.listing.description,
+        category: page.listing.category,
+        publisher: page.publisher.name,
+        version: page.live.version,
+        manifest_sha256: page.live.manifest_digest,
+        tools: page
+            .tools
+            .into_iter()
+            .map(|t| ToolDetail {
+                name: t.name,
+                description: t.description,
+                declared: t.declared,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,253 @@
+//! Configuration from the environment. Every problem is reported at once, with
+//! the variable's name, before anything starts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use store::DatabaseUrl;
+
+/// How logs are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub addr: SocketAddr,
+    pub evidence_url: String,
+    pub data_dir: PathBuf,
+    pub site_root: PathBuf,
+    /// The cookie/signing secret (32+ bytes).
+    pub secret: Secret,
+    pub log_format: LogFormat,
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Where the secret came from, to say so at start-up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    Environment,
+    DataFile,
+    Generated,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .problems.join("\n"))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+pub const SECRET_MIN_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the configuration from `env` (a lookup, so tests need not touch
+    /// the process environment). The secret is resolved separately, since it may
+    /// write a file.
+    pub fn from_lookup(
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Config, Option<String>), ConfigError> {
+        let mut problems = Vec::new();
+        let data_dir = PathBuf::from(env("STEWARD_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let db_raw = env("DATABASE_URL")
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| format!("sqlite://{}/steward.db", data_dir.display()));
+        let database_url = DatabaseUrl::parse(&db_raw)
+            .map_err(|e| problems.push(format!("DATABASE_URL: {e}")))
+            .ok();
+        let addr_raw = env("STEWARD_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let addr = addr_raw
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                problems.push(format!(
+                    "STEWARD_ADDR: {addr_raw:?} is not an address and port, e.g. 127.0.0.1:3000"
+                ))
+            })
+            .ok();
+        let evidence_url = env("STEWARD_EVIDENCE_URL")
+            .unwrap_or_else(|| data_dir.join("evidence").display().to_string());
+        let site_root =
+            PathBuf::from(env("STEWARD_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let log_format = match env("STEWARD_LOG_FORMAT")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("") | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                problems.push(format!(
+                    "STEWARD_LOG_FORMAT: {other:?} is not one of text, json"
+                ));
+                LogFormat::Text
+            }
+        };
+        let secret_env = env("STEWARD_SECRET");
+        if let Some(s) = &secret_env
+            && s.len() < SECRET_MIN_BYTES
+        {
+            problems.push(format!(
+                "STEWARD_SECRET: must be at least {SECRET_MIN_BYTES} characters (it was {})",
+                s.len()
+            ));
+        }
+        match (database_url, addr) {
+            (Some(database_url), Some(addr)) if problems.is_empty() => Ok((
+                Config {
+                    database_url,
+                    addr,
+                    evidence_url,
+                    data_dir,
+                    site_root,
+                    secret: Secret(Vec::new()),
+                    log_format,
+                },
+                secret_env,
+            )),
+            _ => Err(ConfigError { problems }),
+        }
+    }
+
+    /// Reads the process environment and resolves the secret.
+    pub fn from_env() -> Result<(Config, SecretSource), ConfigError> {
+        let (mut config, secret_env) = Self::from_lookup(|k| std::env::var(k).ok())?;
+        let (secret, source) = resolve_secret(secret_env, &config.data_dir)
+            .map_err(|e| ConfigError { problems: vec![e] })?;
+        config.secret = secret;
+        Ok((config, source))
+    }
+}
+
+/// The secret from STEWARD_SECRET; else the one kept in DATA_DIR/secret.key; else
+/// a new random one written there (mode 0600) for development.
+fn resolve_secret(
+    from_env: Option<String>,
+    data_dir: &Path,
+) -> Result<(Secret, SecretSource), String> {
+    if let Some(s) = from_env {
+        return Ok((Secret(s.into_bytes()), SecretSource::Environment));
+    }
+    let path = data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let bytes = hex::decode(text.trim()).map_err(|_| {
+                format!(
+                    "{}: not a hex secret; delete it to generate a new one",
+                    path.display()
+                )
+            })?;
+            if bytes.len() < SECRET_MIN_BYTES {
+                return Err(format!("{}: secret too short", path.display()));
+            }
+            Ok((Secret(bytes), SecretSource::DataFile))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = vec![0u8; 32];
+            rand::fill(&mut bytes[..]);
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            write_private(&path, hex::encode(&bytes).as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok((Secret(bytes), SecretSource::Generated))
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents)?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let (c, secret) = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::parse("sqlite://data/steward.db").unwrap()
+        );
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.evidence_url, "data/evidence");
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert!(secret.is_none());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_variable() {
+        let err = Config::from_lookup(lookup(&[
+            ("DATABASE_URL", "mysql://nope"),
+            ("STEWARD_ADDR", "localhost"),
+            ("STEWARD_LOG_FORMAT", "xml"),
+            ("STEWARD_SECRET", "short"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for var in [
+            "DATABASE_URL",
+            "STEWARD_ADDR",
+            "STEWARD_LOG_FORMAT",
+            "STEWARD_SECRET",
+        ] {
+            assert!(text.contains(var), "{var} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn a_generated_secret_is_kept_private_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, src) = resolve_secret(None, dir.path()).unwrap();
+        assert_eq!(src, SecretSource::Generated);
+        let (b, src) = resolve_secret(None, dir.path()).unwrap();
+        assert_eq!(src, SecretSource::DataFile);
+        assert_eq!(a.bytes(), b.bytes());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secret.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(format!("{a:?}"), "Secret(***)");
+    }
+}

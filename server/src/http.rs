@@ -1,0 +1,142 @@
+//! The HTTP server: pages (Leptos SSR + hydration), server functions, `/api/v1`,
+//! health, readiness and metrics.
+
+use std::path::Path;
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderName, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use metrics_exporter_prometheus::PrometheusHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use app::{App, shell};
+use services::Services;
+
+use crate::api_v1::{self, Problem};
+use crate::observability;
+
+/// Largest request body accepted anywhere (uploads get their own limit later).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Services,
+    pub metrics: PrometheusHandle,
+}
+
+pub fn leptos_options(site_root: &Path, addr: std::net::SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("steward")
+        .site_root(site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let services = state.services.clone();
+        move || provide_context(services.clone())
+    };
+    let request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest(
+            "/api/v1",
+            api_v1::router().with_state(state.services.clone()),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(observability::track))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::extract::Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!(
+                        "request",
+                        request_id = %id,
+                        method = %req.method(),
+                        route = %observability::route_label(req),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(State(s): State<Services>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(3), s.ready()).await {
+        Ok(Ok(true)) => Json(serde_json::json!({"status": "ready"})).into_response(),
+        Ok(Ok(false)) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
+            .detail("The database has pending migrations, or evidence storage is unreachable.")
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
+                .detail("The database is unreachable.")
+                .into_response()
+        }
+        Err(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not-ready", "Not ready")
+            .detail("The readiness check timed out.")
+            .into_response(),
+    }
+}
+
+async fn metrics(State(h): State<PrometheusHandle>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        h.render(),
+    )
+        .into_response()
+}
+
+/// Accepts connections until `shutdown` resolves. TCP_NODELAY is set on every
+/// socket: without it, responses written in two parts stall ~40 ms (measured).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
