@@ -48,6 +48,8 @@ impl FromServerFnError for AppError {
                 "We could not reach Steward. Check your connection and try again."
             }
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                ssr::set_status(400);
                 "The request was incomplete or malformed."
             }
             _ => "Something went wrong. Try again.",
@@ -73,7 +75,7 @@ mod ssr {
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
     }
 
-    fn set_status(code: u16) {
+    pub(super) fn set_status(code: u16) {
         if let Some(r) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
             && let Ok(status) = http::StatusCode::from_u16(code)
         {

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the Playwright suite (end2end/) in Debian's Chromium against a real
+# steward process: on SQLite always, and on PostgreSQL too when
+# TEST_DATABASE_URL is set (a fresh database, dropped afterwards).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="${CARGO_TARGET_DIR:-target}/debug/steward"
+addr="${E2E_ADDR:-127.0.0.1:3210}"
+pids=()
+dbs=()
+tmp=$(mktemp -d)
+
+cleanup() {
+  for p in "${pids[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:-}"; do [[ -n "$p" ]] && wait "$p" 2>/dev/null || true; done
+  for db in "${dbs[@]:-}"; do
+    [[ -n "$db" ]] && psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+run_suite() {
+  local name="$1" url="$2" data="$tmp/$1"
+  mkdir -p "$data"
+  echo "e2e: $name: seeding and starting steward on $addr"
+  DATABASE_URL="$url" STEWARD_DATA_DIR="$data" "$bin" seed --demo
+  DATABASE_URL="$url" STEWARD_DATA_DIR="$data" STEWARD_ADDR="$addr" RUST_LOG=warn \
+    "$bin" serve >"$data/server.log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  # cargo-leptos's end-to-end does not wait for readiness; this does.
+  for _ in $(seq 1 100); do
+    curl -fsS "http://$addr/readyz" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { cat "$data/server.log"; echo "e2e: steward exited" >&2; return 1; }
+    sleep 0.1
+  done
+  local rc=0
+  (cd end2end && BASE_URL="http://$addr" npx playwright test) || rc=$?
+  kill "$pid" && wait "$pid" || true
+  if [[ $rc -ne 0 ]]; then
+    echo "e2e: $name failed; server log:" >&2
+    tail -n 50 "$data/server.log" >&2
+  fi
+  return $rc
+}
+
+run_suite sqlite "sqlite://$tmp/sqlite/steward.db"
+
+if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
+  db="steward_e2e_$$_$RANDOM"
+  psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE \"$db\"" >/dev/null
+  dbs+=("$db")
+  run_suite postgres "${TEST_DATABASE_URL%/*}/$db"
+else
+  echo "e2e: TEST_DATABASE_URL not set: PostgreSQL run skipped"
+fi

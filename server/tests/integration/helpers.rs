@@ -1,0 +1,76 @@
+use std::net::SocketAddr;
+
+use evidence::EvidenceStore;
+use server::http::{AppState, leptos_options, router, serve};
+use services::Services;
+use store::testing::{TestDb, engines};
+
+/// A running Steward on a random loopback port, with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub services: Services,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    _evidence_dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn engine(&self) -> store::Engine {
+        self.db.engine()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn start(db: TestDb, seed: bool) -> TestApp {
+    let evidence_dir = tempfile::tempdir().unwrap();
+    let services = Services::new(
+        db.store.clone(),
+        EvidenceStore::local(evidence_dir.path()).unwrap(),
+    );
+    if seed {
+        services.seed_demo().await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let state = AppState {
+        leptos_options: leptos_options(std::path::Path::new("target/site"), addr),
+        services: services.clone(),
+        metrics: server::observability::metrics_handle(),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, router(state), async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base: format!("http://{addr}"),
+        services,
+        db,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _evidence_dir: evidence_dir,
+        shutdown: Some(tx),
+    }
+}
+
+/// One app per engine, each with the demo marketplace seeded.
+pub async fn seeded_apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in engines().await {
+        apps.push(start(db, true).await);
+    }
+    apps
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real router over real HTTP, on SQLite and (with
+//! TEST_DATABASE_URL) PostgreSQL; and the real `steward` binary as a process.
+
+mod helpers;
+mod http_api;
+mod pages;
+mod process;
+mod server_fns;
