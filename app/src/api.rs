@@ -7,7 +7,7 @@ use crate::dto::*;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::AppError;
     pub use services::{Actor, Services, domain, format_date};
 

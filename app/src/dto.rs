@@ -62,3 +62,88 @@ pub struct VersionItem {
 pub struct ReportReceipt {
     pub reference: String,
 }
+
+/// The signed-in person, for the header and the account pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeView {
+    pub name: String,
+    pub email: String,
+    pub orgs: Vec<OrgRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRef {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationItem {
+    pub id: String,
+    pub org_name: String,
+    pub email: String,
+    pub role: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberItem {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub role_labels: Vec<String>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgView {
+    pub slug: String,
+    pub name: String,
+    pub kind_label: String,
+    pub can_manage: bool,
+    pub my_roles: Vec<String>,
+    pub members: Vec<MemberItem>,
+    pub invitations: Vec<InvitationItem>,
+    /// (role, label) pairs this organization can grant.
+    pub roles: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResult {
+    pub email: String,
+    /// The link to hand to the invitee; shown once.
+    pub link: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenItem {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub tokens: Vec<TokenItem>,
+    /// (scope, description) pairs.
+    pub scopes: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub name: String,
+    /// The secret, shown once.
+    pub secret: String,
+}

@@ -18,6 +18,10 @@ pub enum AppError {
     },
     #[error("You are not allowed to do that.")]
     Forbidden,
+    #[error("Sign in to continue.")]
+    Unauthorized,
+    #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Reference: {correlation_id}")]
     Internal { correlation_id: String },
     #[error("{0}")]
@@ -93,6 +97,19 @@ mod ssr {
                 ServiceError::Forbidden => {
                     set_status(403);
                     AppError::Forbidden
+                }
+                ServiceError::Unauthorized => {
+                    set_status(401);
+                    AppError::Unauthorized
+                }
+                ServiceError::RateLimited { retry_after_secs } => {
+                    set_status(429);
+                    if let Some(r) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                        && let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string())
+                    {
+                        r.insert_header(http::header::RETRY_AFTER, v);
+                    }
+                    AppError::RateLimited { retry_after_secs }
                 }
                 ServiceError::Invalid(message) | ServiceError::Conflict(message) => {
                     set_status(422);

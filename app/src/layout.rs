@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::auth::{SignOut, me};
+
 #[component]
 pub fn Header() -> impl IntoView {
     view! {
@@ -19,7 +21,51 @@ pub fn Header() -> impl IntoView {
                 <A href="/console">"Operator console"</A>
                 <A href="/tenant">"Tenant admin"</A>
             </nav>
+            <UserMenu />
         </header>
+    }
+}
+
+/// Sign-in link, or the person's menu: their organizations (the org switcher),
+/// account, sign out. Works without JavaScript (a `<details>` disclosure).
+#[component]
+fn UserMenu() -> impl IntoView {
+    let version = expect_context::<crate::AuthVersion>().0;
+    let who = Resource::new(move || version.get(), |_| me());
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if matches!(sign_out.value().get(), Some(Ok(()))) {
+            version.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match who.await {
+                    Ok(Some(me)) => view! {
+                        <details class="user-menu">
+                            <summary id="user-menu-button">{me.name.clone()}</summary>
+                            <div class="menu" role="group" aria-label="Your organizations and account">
+                                <p class="muted"><small>{me.email.clone()}</small></p>
+                                {(!me.orgs.is_empty()).then(|| view! {
+                                    <p><small>"Switch organization"</small></p>
+                                    <ul class="org-switcher">
+                                        {me.orgs.into_iter().map(|o| view! {
+                                            <li><a href=format!("/orgs/{}", o.slug)>{o.name}" "<span class="tag">{o.kind_label}</span></a></li>
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                                <p><a href="/account">"Your account"</a></p>
+                                <ActionForm action=sign_out>
+                                    <button class="button secondary" type="submit" id="sign-out">"Sign out"</button>
+                                </ActionForm>
+                            </div>
+                        </details>
+                    }.into_any(),
+                    _ => view! { <a class="button secondary" href="/sign-in" id="sign-in-link">"Sign in"</a> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 

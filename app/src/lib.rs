@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod auth;
 pub mod dto;
 pub mod error;
 mod layout;
@@ -23,6 +24,11 @@ use leptos_router::{
 };
 
 pub use error::AppError;
+
+/// Bumped when someone signs in or out, so views that show who is signed in
+/// (the header, the account page) load again.
+#[derive(Clone, Copy)]
+pub struct AuthVersion(pub RwSignal<u32>);
 
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(AuthVersion(RwSignal::new(0)));
     // Runs in the browser only: marks the document once the WASM has taken over,
     // so tests (and curious people) can tell a hydrated page from a static one.
     Effect::new(move |_| {
@@ -70,6 +77,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal") view=pages::Portal />
                     <Route path=path!("/console") view=pages::Console />
                     <Route path=path!("/tenant") view=pages::Tenant />
+                    <Route path=path!("/sign-in") view=pages::SignIn />
+                    <Route path=path!("/sign-up") view=pages::SignUp />
+                    <Route path=path!("/account") view=pages::Account ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:slug") view=pages::OrgMembers ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:slug/tokens") view=pages::OrgTokens ssr=SsrMode::Async />
+                    <Route path=path!("/invitations/accept") view=pages::AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <layout::Footer />

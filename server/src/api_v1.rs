@@ -86,6 +86,23 @@ impl IntoResponse for ApiError {
             ServiceError::Conflict(m) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(m)
             }
+            ServiceError::Unauthorized => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+            }
+            ServiceError::RateLimited { retry_after_secs } => {
+                let mut p = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many requests",
+                )
+                .detail(format!("Try again in {retry_after_secs} seconds."));
+                p.instance = self.1;
+                let mut res = p.into_response();
+                if let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return res;
+            }
             ServiceError::Internal(cause) => {
                 tracing::error!(request_id = ?self.1, error = %cause, "api request failed");
                 Problem::new(
@@ -108,10 +125,11 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-pub fn router() -> Router<Services> {
+pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S> {
     Router::new()
         .route("/listings", get(list_listings))
         .route("/listings/{slug}", get(get_listing))
+        .route("/whoami", get(whoami))
         .fallback(|| async { Problem::not_found().detail("No such API route.") })
         .method_not_allowed_fallback(|| async {
             Problem::new(
@@ -120,6 +138,73 @@ pub fn router() -> Router<Services> {
                 "Method not allowed",
             )
         })
+        .with_state(services)
+}
+
+/// A request authenticated by an organization's API token
+/// (`Authorization: Bearer stw_…`).
+pub struct Bearer(pub services::TokenPrincipal);
+
+impl axum::extract::FromRequestParts<Services> for Bearer {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &Services,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            let mut r = Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+                .detail("Send an API token: Authorization: Bearer stw_…")
+                .into_response();
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            r
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            });
+        let Some(token) = token else {
+            return Err(unauthorized());
+        };
+        match s.authenticate_token(token).await {
+            Ok(p) => Ok(Bearer(p)),
+            Err(ServiceError::Unauthorized) => Err(unauthorized()),
+            Err(e) => Err(ApiError(e, request_id(&parts.headers)).into_response()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct WhoAmI {
+    token_id: String,
+    organization: String,
+    scopes: Vec<&'static str>,
+}
+
+/// What the presented token is: its organization and scopes.
+async fn whoami(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    Bearer(t): Bearer,
+) -> Result<Json<WhoAmI>, ApiError> {
+    let org = s
+        .store
+        .org_by_id(t.org)
+        .await
+        .map_err(|e| ApiError(e.into(), request_id(&headers)))?
+        .ok_or_else(|| ApiError(ServiceError::NotFound, request_id(&headers)))?;
+    Ok(Json(WhoAmI {
+        token_id: t.id.to_string(),
+        organization: org.slug,
+        scopes: t.scopes.iter().map(|s| s.as_str()).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -44,6 +44,32 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account. The password is read from STEWARD_NEW_PASSWORD, or
+    /// from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Operator")]
+        name: String,
+        /// Make the account an admin of the operator organization (creating
+        /// that organization if there is none): the first operator's bootstrap.
+        #[arg(long)]
+        operator_admin: bool,
+    },
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,7 +188,98 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
                 ExitCode::FAILURE
             }
         },
+        Command::User { command } => {
+            if let Err(code) = migrate(&services).await {
+                return code;
+            }
+            user_command(command, &services).await
+        }
         Command::Serve => serve(config, secret_source, services).await,
+    }
+}
+
+async fn user_command(command: UserCommand, services: &Services) -> ExitCode {
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            operator_admin,
+        } => {
+            let password = match std::env::var("STEWARD_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    if std::io::stdin().read_line(&mut line).is_err() || line.trim().is_empty() {
+                        eprintln!(
+                            "steward user create: give the password in STEWARD_NEW_PASSWORD or on standard input"
+                        );
+                        return ExitCode::from(2);
+                    }
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            match services
+                .create_user(&email, &name, &password, operator_admin)
+                .await
+            {
+                Ok(user) => {
+                    println!(
+                        "created {}{}",
+                        user.email,
+                        if operator_admin {
+                            " (operator admin)"
+                        } else {
+                            ""
+                        }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(services::ServiceError::InvalidFields(fields)) => {
+                    for (f, m) in fields {
+                        eprintln!("steward user create: {f}: {m}");
+                    }
+                    ExitCode::from(2)
+                }
+                Err(e @ services::ServiceError::Conflict(_)) => {
+                    eprintln!("steward user create: {e}");
+                    ExitCode::from(2)
+                }
+                Err(e) => {
+                    eprintln!("steward user create: failed: {e:?}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = match services
+                .store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+            {
+                Ok(Some(u)) => u,
+                Ok(None) => {
+                    eprintln!("steward user disable: no account for {email}");
+                    return ExitCode::from(2);
+                }
+                Err(e) => {
+                    eprintln!("steward user disable: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match services
+                .disable_user(&services::Actor::System, user.id)
+                .await
+            {
+                Ok(()) => {
+                    println!("disabled {}; their sessions have ended", user.email);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("steward user disable: failed: {e:?}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 
@@ -207,10 +324,33 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    {
+        use tower_sessions::ExpiredDeletion;
+        let sessions = services.store.session_store();
+        tokio::spawn(async move {
+            let _ = sessions
+                .continuously_delete_expired(std::time::Duration::from_secs(3600))
+                .await;
+        });
+    }
+    if let Ok(Some(_)) = services
+        .store
+        .user_by_email(services::demo::DEMO_USERS[0].0)
+        .await
+    {
+        println!(
+            "Demo sign-ins (development only; password \"{}\"):",
+            services::demo::DEMO_PASSWORD
+        );
+        for (email, _, what) in services::demo::DEMO_USERS {
+            println!("  {email:<28} {what}");
+        }
+    }
     let state = http::AppState {
         leptos_options: http::leptos_options(&config.site_root, config.addr),
         services,
         metrics: observability::metrics_handle(),
+        secure_cookies: config.secure_cookies,
     };
     tracing::info!(
         addr = %local,

@@ -23,6 +23,9 @@ pub struct Config {
     /// The cookie/signing secret (32+ bytes).
     pub secret: Secret,
     pub log_format: LogFormat,
+    /// Session cookies carry `Secure` (set STEWARD_SECURE_COOKIES=true when
+    /// Steward is served over https, e.g. behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 /// A secret that never prints.
@@ -99,6 +102,20 @@ impl Config {
                 LogFormat::Text
             }
         };
+        let secure_cookies = match env("STEWARD_SECURE_COOKIES")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("") | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                problems.push(format!(
+                    "STEWARD_SECURE_COOKIES: {other:?} is not true or false"
+                ));
+                false
+            }
+        };
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -118,6 +135,7 @@ impl Config {
                     site_root,
                     secret: Secret(Vec::new()),
                     log_format,
+                    secure_cookies,
                 },
                 secret_env,
             )),

@@ -15,6 +15,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::{App, shell};
 use services::Services;
@@ -30,7 +32,13 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub services: Services,
     pub metrics: PrometheusHandle,
+    /// Cookies only over https (set when Steward is served over https).
+    pub secure_cookies: bool,
 }
+
+/// A session ends after this long without a request (and, whatever happens,
+/// seven days after sign-in: see `app::auth::session`).
+pub const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 
 pub fn leptos_options(site_root: &Path, addr: std::net::SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
@@ -49,15 +57,19 @@ pub fn router(state: AppState) -> Router {
         move || provide_context(services.clone())
     };
     let request_id = HeaderName::from_static("x-request-id");
+    let sessions = SessionManagerLayer::new(state.services.store.session_store())
+        .with_name("steward_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest(
-            "/api/v1",
-            api_v1::router().with_state(state.services.clone()),
-        )
+        .nest("/api/v1", api_v1::router(state.services.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -67,6 +79,8 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, shell))
         .with_state(state)
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(crate::guard::refuse_cross_site))
         .layer(axum::middleware::from_fn(observability::track))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(
@@ -136,7 +150,10 @@ pub async fn serve(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -1,9 +1,13 @@
+mod account;
+mod auth;
 mod catalog;
 mod home;
 mod listing;
 mod not_found;
 mod surfaces;
 
+pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens};
+pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
 pub use home::Home;
 pub use listing::Listing;

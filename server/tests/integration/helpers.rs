@@ -48,6 +48,7 @@ async fn start(db: TestDb, seed: bool) -> TestApp {
         leptos_options: leptos_options(std::path::Path::new("target/site"), addr),
         services: services.clone(),
         metrics: server::observability::metrics_handle(),
+        secure_cookies: false,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, router(state), async {
@@ -71,6 +72,72 @@ pub async fn seeded_apps() -> Vec<TestApp> {
     let mut apps = Vec::new();
     for db in engines().await {
         apps.push(start(db, true).await);
+    }
+    apps
+}
+
+/// A browser: its own cookie jar, and the Origin header browsers send.
+pub struct Browser {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    /// Calls a server function the way a page's form does.
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.base))
+            .header("origin", &self.base)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Who the server thinks this browser is (`null` when signed out).
+    pub async fn me(&self) -> serde_json::Value {
+        let res = self.call("me", &[]).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str, name: &str) -> reqwest::Response {
+        self.call(
+            "sign_up",
+            &[
+                ("email", email),
+                ("display_name", name),
+                ("password", PASSWORD),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("sign_in", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A fresh app per engine, without demo data.
+pub async fn empty_apps() -> Vec<TestApp> {
+    let mut apps = Vec::new();
+    for db in engines().await {
+        apps.push(start(db, false).await);
     }
     apps
 }

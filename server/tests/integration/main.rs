@@ -3,6 +3,7 @@
 
 mod helpers;
 mod http_api;
+mod identity;
 mod pages;
 mod process;
 mod server_fns;

@@ -78,6 +78,18 @@ typed_id!(
     /// An outbound event in the outbox.
     EventId
 );
+typed_id!(
+    /// A person's account.
+    UserId
+);
+typed_id!(
+    /// An invitation to join an organization.
+    InvitationId
+);
+typed_id!(
+    /// An API token (service identity).
+    TokenId
+);
 
 #[cfg(test)]
 mod tests {

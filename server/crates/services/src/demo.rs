@@ -4,17 +4,51 @@
 use bytes::Bytes;
 
 use domain::audit::{Actor as AuditActor, AuditRecord};
+use domain::identity::Role;
 use domain::listing::VersionState;
 use domain::manifest::Manifest;
 use domain::org::OrgKind;
-use domain::{ListingId, OrgId, VersionId};
+use domain::{ListingId, OrgId, UserId, VersionId};
 use store::NewEvent;
-use store::records::{Listing, Org, Version};
+use store::records::{Listing, Org, User, Version};
 
 use crate::{Result, ServiceError, Services};
 
 /// The operator org's slug; its presence means the demo was seeded.
 pub const OPERATOR_SLUG: &str = "steward-ops";
+
+/// Development only: every demo account's password.
+pub const DEMO_PASSWORD: &str = "steward-demo-password";
+
+/// (email, name, what they are) of the demo accounts.
+pub const DEMO_USERS: [(&str, &str, &str); 6] = [
+    ("ops@steward.example", "Olivia Ops", "operator admin"),
+    (
+        "reviewer@steward.example",
+        "Rafael Reviewer",
+        "operator reviewer and security",
+    ),
+    (
+        "owner@northwind.example",
+        "Nadia Northwind",
+        "publisher owner, Northwind Labs",
+    ),
+    (
+        "owner@fabrikam.example",
+        "Felix Fabrikam",
+        "publisher owner, Fabrikam Tools",
+    ),
+    (
+        "admin@contoso.example",
+        "Carla Contoso",
+        "tenant admin, Contoso Health",
+    ),
+    (
+        "admin@tailspin.example",
+        "Tomas Tailspin",
+        "tenant admin, Tailspin Retail",
+    ),
+];
 
 struct DemoListing {
     slug: &'static str,
@@ -260,9 +294,42 @@ impl Services {
             planned.push((l, org, versions));
         }
 
+        // One hash for all demo accounts: they share a published password anyway.
+        let hash = crate::secrets::hash_password(DEMO_PASSWORD.to_owned())
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+        let users: Vec<User> = DEMO_USERS
+            .iter()
+            .map(|(email, name, _)| User {
+                id: UserId::new(),
+                email: (*email).into(),
+                display_name: (*name).into(),
+                password_hash: Some(hash.clone()),
+                disabled_at: None,
+                created_at: now - 60 * day,
+            })
+            .collect();
+        // (user index, org index, role)
+        let grants = [
+            (0, 0, Role::Admin),
+            (0, 0, Role::Reviewer),
+            (1, 0, Role::Reviewer),
+            (1, 0, Role::Security),
+            (2, 1, Role::Owner),
+            (3, 2, Role::Owner),
+            (4, 3, Role::TenantAdmin),
+            (5, 4, Role::TenantAdmin),
+        ];
+
         let tx = self.store.begin_write().await?;
         for o in &orgs {
             tx.insert_org(o).await?;
+        }
+        for u in &users {
+            tx.insert_user(u).await?;
+        }
+        for (u, o, role) in grants {
+            tx.in_org(orgs[o].id).grant(users[u].id, role, now).await?;
         }
         let (mut n_versions, mut n_tools) = (0, 0);
         let mut events = Vec::new();
@@ -316,6 +383,7 @@ impl Services {
             AuditRecord::new(AuditActor::System, "demo.seeded", "marketplace", "demo").detail(
                 serde_json::json!({
                     "organizations": orgs.len(),
+                    "users": users.len(),
                     "listings": LISTINGS.len(),
                     "versions": n_versions,
                     "tools": n_tools,

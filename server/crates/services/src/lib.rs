@@ -10,24 +10,32 @@
 mod catalog;
 pub mod demo;
 mod format;
+mod identity;
+mod limits;
 mod reports;
+pub mod secrets;
 
 pub use catalog::{ListingPage, ToolView, VersionSummary};
 pub use domain;
 pub use format::format_date;
+pub use identity::{OrgAdmin, Principal, TokenPrincipal};
 pub use reports::FiledReport;
 pub use store::records;
 
 use evidence::EvidenceStore;
 use store::{Store, StoreError};
 
-/// Who is asking. Identity (the next issue) adds signed-in people and tokens.
+/// Who is asking.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Actor {
     /// Someone not signed in.
     Anonymous,
     /// Steward itself: the CLI and background jobs.
     System,
+    /// A signed-in person (their account was checked live this request).
+    User(domain::UserId),
+    /// A service identity: an organization's API token.
+    Token(TokenPrincipal),
 }
 
 impl Actor {
@@ -35,6 +43,8 @@ impl Actor {
         match self {
             Actor::Anonymous => domain::audit::Actor::Anonymous,
             Actor::System => domain::audit::Actor::System,
+            Actor::User(id) => domain::audit::Actor::User(id.to_string()),
+            Actor::Token(t) => domain::audit::Actor::Service(t.id.to_string()),
         }
     }
 }
@@ -44,6 +54,7 @@ impl Actor {
 pub struct Services {
     pub store: Store,
     pub evidence: EvidenceStore,
+    limits: std::sync::Arc<limits::Limits>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -60,6 +71,10 @@ pub enum ServiceError {
     Conflict(String),
     #[error("you are not allowed to do that")]
     Forbidden,
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
     #[error("something went wrong on our side")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -84,9 +99,18 @@ impl From<evidence::EvidenceError> for ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
+/// The time now, as stored (unix milliseconds).
+pub fn records_now() -> i64 {
+    store::now_ms()
+}
+
 impl Services {
     pub fn new(store: Store, evidence: EvidenceStore) -> Self {
-        Services { store, evidence }
+        Services {
+            store,
+            evidence,
+            limits: Default::default(),
+        }
     }
 
     /// Ready to serve: the database answers and is migrated, the evidence store answers.

@@ -14,7 +14,9 @@ mod audit;
 mod catalog;
 mod connect;
 mod entities;
+mod identity;
 pub mod records;
+mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod write;
@@ -22,6 +24,8 @@ mod write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use connect::{DatabaseUrl, Engine};
+pub use identity::{OrgReader, OrgWriter};
+pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};
 
 use sea_orm::DatabaseConnection;

@@ -98,3 +98,53 @@ pub struct Counts {
     pub audit_entries: u64,
     pub outbox_events: u64,
 }
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: domain::UserId,
+    pub email: String,
+    pub display_name: String,
+    /// PHC string (argon2id); `None` for accounts that only sign in with a provider.
+    pub password_hash: Option<String>,
+    pub disabled_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// One person in one organization, with every role they hold there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: domain::UserId,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<domain::identity::Role>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: domain::InvitationId,
+    pub org_id: OrgId,
+    pub email: String,
+    pub role: domain::identity::Role,
+    pub token_hash: String,
+    pub invited_by: domain::UserId,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: domain::TokenId,
+    pub org_id: OrgId,
+    pub name: String,
+    /// The first characters of the token, shown so people can tell tokens apart.
+    pub prefix: String,
+    pub token_hash: String,
+    pub scopes: Vec<domain::identity::Scope>,
+    pub created_by: domain::UserId,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}

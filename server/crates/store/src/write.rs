@@ -23,7 +23,7 @@ pub struct NewEvent {
 
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls back.
 pub struct WriteTx {
-    tx: DatabaseTransaction,
+    pub(crate) tx: DatabaseTransaction,
     engine: Engine,
 }
 
