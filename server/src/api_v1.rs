@@ -2,9 +2,10 @@
 //! `application/problem+json`.
 
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -125,11 +126,36 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: public marketplace data only.
+    Public,
+    /// An organization's API token (any scope); data of that organization only.
+    Token,
+}
+
+/// Every `/api/v1` route: the router is built from this table, and the
+/// tenant-boundary tests walk it, so no route can exist without being tested.
+pub fn routes() -> Vec<(&'static str, Method, Access, MethodRouter<Services>)> {
+    vec![
+        ("/listings", Method::GET, Access::Public, get(list_listings)),
+        (
+            "/listings/{slug}",
+            Method::GET,
+            Access::Public,
+            get(get_listing),
+        ),
+        ("/whoami", Method::GET, Access::Token, get(whoami)),
+    ]
+}
+
 pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S> {
-    Router::new()
-        .route("/listings", get(list_listings))
-        .route("/listings/{slug}", get(get_listing))
-        .route("/whoami", get(whoami))
+    let mut router = Router::new();
+    for (path, _, _, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router
         .fallback(|| async { Problem::not_found().detail("No such API route.") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

@@ -195,7 +195,7 @@ fn OrgBody(
                     <td>{m.email}</td>
                     <td>{m.role_labels.join(", ")}</td>
                     {manage.then(move || view! {
-                        <td>
+                        <td><div class="row">
                             <ActionForm action=set_role attr:class="row">
                                 <input type="hidden" name="slug" value=slug.clone() />
                                 <input type="hidden" name="user_id" value=uid.clone() />
@@ -210,12 +210,13 @@ fn OrgBody(
                                 <input type="hidden" name="user_id" value=uid2 />
                                 <button class="button danger" type="submit">"Remove"</button>
                             </ActionForm>
-                        </td>
+                        </div></td>
                     })}
                 </tr>
             }
         })
         .collect_view();
+    let no_invitations = p.invitations.is_empty();
     let invitations = p
         .invitations
         .into_iter()
@@ -285,6 +286,7 @@ fn OrgBody(
                     <div class="form-actions"><button class="button primary" type="submit">"Create invitation"</button></div>
                 </ActionForm>
                 <h3>"Open invitations"</h3>
+                {no_invitations.then(|| view! { <p class="muted">"No open invitations."</p> })}
                 <ul id="open-invitations">{invitations}</ul>
             </section>
         })}
@@ -321,6 +323,7 @@ fn TokensBody(
     let value = create.value();
     let err = move |f| field_error(value, f);
     let slug = p.org_slug.clone();
+    let no_tokens = p.tokens.is_empty();
     let rows = p
         .tokens
         .into_iter()
@@ -396,7 +399,8 @@ fn TokensBody(
         </section>
         <section class="section" aria-labelledby="tokens-h">
             <h2 id="tokens-h">"Tokens"</h2>
-            <div class="table-wrap" tabindex="0">
+            {no_tokens.then(|| view! { <p class="empty-state" id="no-tokens">"No tokens yet. Create one above for each gateway or integration, so each can be revoked on its own."</p> })}
+            <div class="table-wrap" tabindex="0" hidden=no_tokens>
                 <table class="data" id="tokens">
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Token"</th><th scope="col">"Scopes"</th>
