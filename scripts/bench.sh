@@ -77,7 +77,8 @@ js="$site_root/pkg/steward.js"
 # Both cores are shared by wrk and the server under test: anything else running
 # (a cargo build, say) lowers every figure. Say so rather than measure quietly.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-busy=$(ps -eo comm= | grep -cE '^(rustc|cargo|cc1|ld|wasm-opt)$' || true)
+build_re='^(rustc|cargo|cc|cc1|ld|wasm-opt|node|chrome|chromium)$'
+busy=$(ps -eo comm= | grep -cE "$build_re" || true)
 ((busy == 0)) || log "WARNING: $busy compiler/build processes are running; the figures will be low"
 
 # --- processes ---------------------------------------------------------------
@@ -140,6 +141,10 @@ cmp -s "$page" <(curl -sf --max-time 10 "http://$constant_addr/catalog") \
 second=$(curl -sf --max-time 10 "http://$steward_addr/catalog" | wc -c)
 [[ "$second" == "$page_bytes" ]] || log "note: steward's catalog is $second bytes on a second request (was $page_bytes)"
 
+# Samples, once a second, how many build processes run while we measure.
+( while :; do ps -eo comm= | grep -cE "$build_re" >>"$tmp/busy" || true; sleep 1; done ) &
+pids+=($!)
+
 # --- load --------------------------------------------------------------------
 # run_wrk name url threads connections duration -> $tmp/wrk-name.txt
 run_wrk() {
@@ -186,7 +191,12 @@ if [[ "${BENCH_SKIP_BREAKDOWN:-0}" != 1 ]]; then
   s=${settings%% *} t=${s%x*} c=${s#*x}
   for pair in "healthz /healthz" "home /" "api-listings /api/v1/listings"; do
     set -- $pair
-    curl -sf --max-time 10 -o /dev/null "http://$steward_addr$2" || die "GET $2 failed"
+    code=$(curl -s --max-time 10 -o "$tmp/probe" -w '%{http_code}' "http://$steward_addr$2" || true)
+    if [[ $code != 200 ]]; then
+      kill -0 "$steward_pid" 2>/dev/null || log "steward (pid $steward_pid) is no longer running"
+      tail -20 "$tmp/steward-warn.log" >&2
+      die "GET $2 answered ${code:-nothing}: $(head -c 300 "$tmp/probe" 2>/dev/null)"
+    fi
     log "warm-up $1 -t$t -c$c ($warmup)"
     run_wrk "warmup" "http://$steward_addr$2" "$t" "$c" "$warmup"
     log "measuring $1 -t$t -c$c ($duration)"
@@ -216,6 +226,9 @@ if [[ "${BENCH_SKIP_INFO:-0}" != 1 ]]; then
   info_line="$s $((after - before))"
 fi
 
+busy_seen=$(awk '$1 > 0 { n++ } END { print n + 0 }' "$tmp/busy")
+((busy_seen == 0)) || log "WARNING: build/test processes ran during $busy_seen s of the measurements"
+
 # --- WASM bundle -------------------------------------------------------------
 size_row() { # label file
   local raw gz br
@@ -240,7 +253,7 @@ mkdir -p "$(dirname "$out")"
   echo "## Run $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
   echo
   echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(uname -sr)"
-  echo "- load average before the run: $load_before; build processes running: $busy"
+  echo "- load average before the run: $load_before; build/test processes at the start: $busy, during the measurements: $busy_seen of $(wc -l <"$tmp/busy") one-second samples saw any"
   echo "- $(rustc --version), $(wrk --version 2>&1 | head -1 | awk '{print "wrk " $2}')"
   echo "- page: GET /catalog, $page_bytes bytes, $cards listings (demo seed, SQLite); wrk ${duration} per run after a ${warmup} warm-up"
   echo

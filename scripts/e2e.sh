@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${CARGO_TARGET_DIR:-target}/debug/steward"
 addr="${E2E_ADDR:-127.0.0.1:3210}"
+oidc_port="${E2E_OIDC_PORT:-3220}"
 pids=()
 dbs=()
 tmp=$(mktemp -d)
@@ -19,6 +20,20 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# A real OpenID Connect provider (npm oidc-provider) for the sign-in tests.
+OIDC_PORT="$oidc_port" OIDC_REDIRECT_URIS="http://$addr/auth/oidc/testidp/callback" \
+  node end2end/oidc/provider.mjs >"$tmp/oidc.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$oidc_port/.well-known/openid-configuration" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+export STEWARD_OIDC_PROVIDERS=testidp
+export STEWARD_OIDC_TESTIDP_ISSUER="http://127.0.0.1:$oidc_port"
+export STEWARD_OIDC_TESTIDP_CLIENT_ID=steward
+export STEWARD_OIDC_TESTIDP_CLIENT_SECRET=steward-test-secret
+export STEWARD_OIDC_TESTIDP_LABEL="Test IdP"
 
 run_suite() {
   local name="$1" url="$2" data="$tmp/$1"

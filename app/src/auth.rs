@@ -110,13 +110,29 @@ fn org_ref(org: &services::records::Org, roles: &[services::domain::identity::Ro
     }
 }
 
+/// The external sign-in providers configured on this server: (name, label).
+#[derive(Clone, Debug, Default)]
+pub struct ExternalProviders(pub Vec<(String, String)>);
+
+/// Public: which "Sign in with …" buttons to show.
+#[server(endpoint = "sign_in_options")]
+pub async fn sign_in_options() -> Result<Vec<(String, String)>, AppError> {
+    Ok(use_context::<ExternalProviders>().unwrap_or_default().0)
+}
+
 /// Who is signed in (nothing if nobody).
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<MeView>, AppError> {
     let Some(p) = session::principal().await? else {
         return Ok(None);
     };
+    let linked_providers = session::services()?
+        .store
+        .identities_of(p.user.id)
+        .await
+        .map_err(|e| AppError::from(services::ServiceError::from(e)))?;
     Ok(Some(MeView {
+        linked_providers,
         name: p.user.display_name,
         email: p.user.email,
         orgs: p.memberships.iter().map(|(o, r)| org_ref(o, r)).collect(),

@@ -69,6 +69,8 @@ pub struct MeView {
     pub name: String,
     pub email: String,
     pub orgs: Vec<OrgRef>,
+    /// Names of the external providers linked to this account.
+    pub linked_providers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -351,6 +351,8 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         services,
         metrics: observability::metrics_handle(),
         secure_cookies: config.secure_cookies,
+        public_url: config.public_url.clone(),
+        oidc: std::sync::Arc::new(config.oidc.clone()),
     };
     tracing::info!(
         addr = %local,

@@ -26,6 +26,65 @@ pub struct Config {
     /// Session cookies carry `Secure` (set STEWARD_SECURE_COOKIES=true when
     /// Steward is served over https, e.g. behind a TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// Where people reach Steward, e.g. https://steward.example.com (default
+    /// http://STEWARD_ADDR). OIDC redirect URIs are built from it.
+    pub public_url: String,
+    /// OpenID Connect providers (STEWARD_OIDC_PROVIDERS and STEWARD_OIDC_<NAME>_*).
+    pub oidc: Vec<crate::oidc::Provider>,
+}
+
+/// Reads STEWARD_OIDC_PROVIDERS=name[,name...] and, for each NAME,
+/// STEWARD_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET and optional _LABEL.
+fn oidc_providers(
+    env: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> Vec<crate::oidc::Provider> {
+    let Some(list) = env("STEWARD_OIDC_PROVIDERS").filter(|s| !s.trim().is_empty()) else {
+        return Vec::new();
+    };
+    let mut out: Vec<crate::oidc::Provider> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            problems.push(format!(
+                "STEWARD_OIDC_PROVIDERS: {name:?} must be lowercase letters, digits and hyphens"
+            ));
+            continue;
+        }
+        if out.iter().any(|p| p.name == name) {
+            problems.push(format!("STEWARD_OIDC_PROVIDERS: {name:?} is listed twice"));
+            continue;
+        }
+        let key = |k: &str| {
+            format!(
+                "STEWARD_OIDC_{}_{k}",
+                name.to_ascii_uppercase().replace('-', "_")
+            )
+        };
+        let mut need = |k: &str| {
+            let v = env(&key(k)).filter(|v| !v.trim().is_empty());
+            if v.is_none() {
+                problems.push(format!("{}: required for provider {name:?}", key(k)));
+            }
+            v.unwrap_or_default()
+        };
+        let issuer = need("ISSUER");
+        let client_id = need("CLIENT_ID");
+        let client_secret = need("CLIENT_SECRET");
+        if !issuer.is_empty() && url::Url::parse(&issuer).is_err() {
+            problems.push(format!("{}: {issuer:?} is not a URL", key("ISSUER")));
+        }
+        out.push(crate::oidc::Provider {
+            label: env(&key("LABEL")).unwrap_or_else(|| name.to_owned()),
+            name: name.to_owned(),
+            issuer,
+            client_id,
+            client_secret,
+        });
+    }
+    out
 }
 
 /// A secret that never prints.
@@ -116,6 +175,14 @@ impl Config {
                 false
             }
         };
+        let oidc = oidc_providers(&env, &mut problems);
+        let public_url = env("STEWARD_PUBLIC_URL")
+            .filter(|s| !s.trim().is_empty())
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr_raw}"));
+        if url::Url::parse(&public_url).is_err() {
+            problems.push(format!("STEWARD_PUBLIC_URL: {public_url:?} is not a URL"));
+        }
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -136,6 +203,8 @@ impl Config {
                     secret: Secret(Vec::new()),
                     log_format,
                     secure_cookies,
+                    public_url,
+                    oidc,
                 },
                 secret_env,
             )),
@@ -236,6 +305,7 @@ mod tests {
             ("STEWARD_ADDR", "localhost"),
             ("STEWARD_LOG_FORMAT", "xml"),
             ("STEWARD_SECRET", "short"),
+            ("STEWARD_OIDC_PROVIDERS", "corp,Bad Name"),
         ]))
         .unwrap_err();
         let text = err.to_string();

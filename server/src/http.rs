@@ -34,6 +34,10 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// Cookies only over https (set when Steward is served over https).
     pub secure_cookies: bool,
+    /// Where people reach Steward (for OIDC redirect URIs).
+    pub public_url: String,
+    /// Configured OpenID Connect providers.
+    pub oidc: std::sync::Arc<Vec<crate::oidc::Provider>>,
 }
 
 /// A session ends after this long without a request (and, whatever happens,
@@ -54,7 +58,17 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let services = state.services.clone();
-        move || provide_context(services.clone())
+        let providers = app::auth::ExternalProviders(
+            state
+                .oidc
+                .iter()
+                .map(|p| (p.name.clone(), p.label.clone()))
+                .collect(),
+        );
+        move || {
+            provide_context(services.clone());
+            provide_context(providers.clone());
+        }
     };
     let request_id = HeaderName::from_static("x-request-id");
     let sessions = SessionManagerLayer::new(state.services.store.session_store())
@@ -69,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/auth/oidc/{name}/start", get(crate::oidc::start))
+        .route("/auth/oidc/{name}/callback", get(crate::oidc::callback))
         .nest("/api/v1", api_v1::router(state.services.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

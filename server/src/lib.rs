@@ -8,3 +8,4 @@ pub mod config;
 pub mod guard;
 pub mod http;
 pub mod observability;
+pub mod oidc;

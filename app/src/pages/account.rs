@@ -32,7 +32,7 @@ pub fn SignInPrompt() -> impl IntoView {
     }
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
@@ -92,6 +92,7 @@ pub fn Account() -> impl IntoView {
                                     }.into_any()
                                 }}
                             </section>
+                            <LinkedProviders linked=me.linked_providers.clone() />
                             {(!invitations.is_empty()).then(|| view! {
                                 <section class="section" aria-labelledby="inv-h">
                                     <h2 id="inv-h">"Invitations for you"</h2>
@@ -134,6 +135,36 @@ pub fn Account() -> impl IntoView {
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+/// Which external sign-ins this account can use, and links to add the others.
+#[component]
+fn LinkedProviders(linked: Vec<String>) -> impl IntoView {
+    let options = Resource::new(|| (), |_| sign_in_options());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let linked = linked.clone();
+                Suspend::new(async move {
+                    let providers = options.await.unwrap_or_default();
+                    (!providers.is_empty()).then(|| view! {
+                        <section class="section" aria-labelledby="linked-h">
+                            <h2 id="linked-h">"Sign-in providers"</h2>
+                            <ul id="linked-providers">
+                                {providers.into_iter().map(|(name, label)| {
+                                    if linked.contains(&name) {
+                                        view! { <li>{format!("{label}: linked")}</li> }.into_any()
+                                    } else {
+                                        view! { <li><a rel="external" href=format!("/auth/oidc/{name}/start?link=1&next=/account")>{format!("Link {label}")}</a></li> }.into_any()
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -81,8 +81,38 @@ pub fn SignIn() -> impl IntoView {
                     <button class="button primary" type="submit" disabled=move || action.pending().get()>"Sign in"</button>
                 </div>
             </ActionForm>
+            <ExternalButtons next=Signal::derive(next) />
             <p>"New here? "<a href="/sign-up">"Create an account"</a>"."</p>
         </div>
+    }
+}
+
+/// "Sign in with …" for each configured OpenID Connect provider.
+#[component]
+pub fn ExternalButtons(next: Signal<String>) -> impl IntoView {
+    let options = Resource::new(|| (), |_| crate::auth::sign_in_options());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let providers = options.await.unwrap_or_default();
+                (!providers.is_empty()).then(|| {
+                    let next = next.get();
+                    view! {
+                        <div class="stack" id="external-sign-in">
+                            <p class="muted">"Or use your organization's sign-in:"</p>
+                            {providers.into_iter().map(|(name, label)| {
+                                let href = if next.is_empty() {
+                                    format!("/auth/oidc/{name}/start")
+                                } else {
+                                    format!("/auth/oidc/{name}/start?next={}", crate::pages::urlencode(&next))
+                                };
+                                view! { <a class="button secondary" href=href rel="external">{format!("Sign in with {label}")}</a> }
+                            }).collect_view()}
+                        </div>
+                    }
+                })
+            })}
+        </Suspense>
     }
 }
 

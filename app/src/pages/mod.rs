@@ -6,7 +6,7 @@ mod listing;
 mod not_found;
 mod surfaces;
 
-pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens};
+pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
 pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
 pub use home::Home;

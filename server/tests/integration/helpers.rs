@@ -33,7 +33,7 @@ impl Drop for TestApp {
     }
 }
 
-async fn start(db: TestDb, seed: bool) -> TestApp {
+pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider>) -> TestApp {
     let evidence_dir = tempfile::tempdir().unwrap();
     let services = Services::new(
         db.store.clone(),
@@ -49,6 +49,8 @@ async fn start(db: TestDb, seed: bool) -> TestApp {
         services: services.clone(),
         metrics: server::observability::metrics_handle(),
         secure_cookies: false,
+        public_url: format!("http://{addr}"),
+        oidc: std::sync::Arc::new(oidc),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(serve(listener, router(state), async {
@@ -65,6 +67,10 @@ async fn start(db: TestDb, seed: bool) -> TestApp {
         _evidence_dir: evidence_dir,
         shutdown: Some(tx),
     }
+}
+
+async fn start(db: TestDb, seed: bool) -> TestApp {
+    start_with(db, seed, Vec::new()).await
 }
 
 /// One app per engine, each with the demo marketplace seeded.

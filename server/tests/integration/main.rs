@@ -5,6 +5,7 @@ mod boundary;
 mod helpers;
 mod http_api;
 mod identity;
+mod oidc;
 mod pages;
 mod process;
 mod server_fns;

@@ -765,3 +765,128 @@ impl Services {
         Ok(user)
     }
 }
+
+/// What an external provider vouched for, after Steward verified its ID token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExternalIdentity {
+    pub provider: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+}
+
+impl Services {
+    /// Signs in with a verified external identity. Linking it to an existing
+    /// account requires being signed in to that account (`linking`); an
+    /// unknown identity whose email belongs to an account is refused rather
+    /// than silently merged.
+    pub async fn sign_in_external(
+        &self,
+        id: &ExternalIdentity,
+        linking: Option<UserId>,
+    ) -> Result<User> {
+        let now = store::now_ms();
+        let method = format!("oidc:{}", id.provider);
+        if let Some(existing) = self
+            .store
+            .user_by_identity(&id.provider, &id.subject)
+            .await?
+        {
+            if let Some(l) = linking
+                && l != existing
+            {
+                return Err(ServiceError::Invalid(
+                    "That identity is already linked to another Steward account.".into(),
+                ));
+            }
+            let user = self
+                .store
+                .user_by_id(existing)
+                .await?
+                .filter(|u| u.disabled_at.is_none())
+                .ok_or_else(|| ServiceError::Invalid("This account is disabled.".into()))?;
+            let tx = self.store.begin_write().await?;
+            tx.commit(
+                AuditRecord::new(
+                    domain::audit::Actor::User(user.id.to_string()),
+                    "user.signed_in",
+                    "user",
+                    user.id,
+                )
+                .detail(serde_json::json!({"method": method})),
+                vec![],
+            )
+            .await?;
+            return Ok(user);
+        }
+        if let Some(uid) = linking {
+            let user = self
+                .store
+                .user_by_id(uid)
+                .await?
+                .filter(|u| u.disabled_at.is_none())
+                .ok_or(ServiceError::Unauthorized)?;
+            let tx = self.store.begin_write().await?;
+            tx.link_identity(&id.provider, &id.subject, user.id, id.email.as_deref(), now)
+                .await?;
+            tx.commit(
+                AuditRecord::new(
+                    domain::audit::Actor::User(user.id.to_string()),
+                    "user.identity_linked",
+                    "user",
+                    user.id,
+                )
+                .detail(serde_json::json!({"provider": id.provider})),
+                vec![],
+            )
+            .await?;
+            return Ok(user);
+        }
+        let email = match (&id.email, id.email_verified) {
+            (Some(e), true) => normalize_email(e).map_err(|m| ServiceError::Invalid(m.into()))?,
+            _ => {
+                return Err(ServiceError::Invalid(
+                    "The provider did not share a verified email address, which Steward needs for a new account."
+                        .into(),
+                ));
+            }
+        };
+        if self.store.user_by_email(&email).await?.is_some() {
+            return Err(ServiceError::Invalid(
+                "An account with this email already exists. Sign in with your password, then link this \
+                 provider from your account page."
+                    .into(),
+            ));
+        }
+        let name = id
+            .name
+            .as_deref()
+            .and_then(|n| check_display_name(n).ok())
+            .unwrap_or_else(|| email.split('@').next().unwrap_or("New user").to_owned());
+        let user = User {
+            id: UserId::new(),
+            email,
+            display_name: name,
+            password_hash: None,
+            disabled_at: None,
+            created_at: now,
+        };
+        let tx = self.store.begin_write().await?;
+        tx.insert_user(&user).await?;
+        tx.link_identity(&id.provider, &id.subject, user.id, id.email.as_deref(), now)
+            .await?;
+        tx.commit(
+            AuditRecord::new(
+                domain::audit::Actor::User(user.id.to_string()),
+                "user.signed_up",
+                "user",
+                user.id,
+            )
+            .detail(serde_json::json!({"method": method})),
+            vec![],
+        )
+        .await?;
+        Ok(user)
+    }
+}

@@ -18,7 +18,7 @@ pub mod secrets;
 pub use catalog::{ListingPage, ToolView, VersionSummary};
 pub use domain;
 pub use format::format_date;
-pub use identity::{OrgAdmin, Principal, TokenPrincipal};
+pub use identity::{ExternalIdentity, OrgAdmin, Principal, TokenPrincipal};
 pub use reports::FiledReport;
 pub use store::records;
 

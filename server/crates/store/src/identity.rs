@@ -160,6 +160,26 @@ impl Store {
             .collect()
     }
 
+    /// The account linked to `subject` at `provider`, if any.
+    pub async fn user_by_identity(&self, provider: &str, subject: &str) -> Result<Option<UserId>> {
+        auth_identity::Entity::find_by_id((provider.to_owned(), subject.to_owned()))
+            .one(&self.db)
+            .await?
+            .map(|m| parse_id(&m.user_id))
+            .transpose()
+    }
+
+    /// The providers a person has linked.
+    pub async fn identities_of(&self, user: UserId) -> Result<Vec<String>> {
+        Ok(auth_identity::Entity::find()
+            .filter(auth_identity::Column::UserId.eq(user.to_string()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| m.provider)
+            .collect())
+    }
+
     /// Reads of one organization's own rows.
     pub fn in_org(&self, org: OrgId) -> OrgReader<'_> {
         OrgReader { store: self, org }
@@ -293,6 +313,28 @@ impl WriteTx {
         let mut am = m.into_active_model();
         am.password_hash = Set(Some(hash.to_owned()));
         am.update(&self.tx).await?;
+        Ok(())
+    }
+
+    /// Links an external identity to an account.
+    pub async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user: UserId,
+        email: Option<&str>,
+        at: i64,
+    ) -> Result<()> {
+        auth_identity::Entity::insert(auth_identity::ActiveModel {
+            provider: Set(provider.to_owned()),
+            subject: Set(subject.to_owned()),
+            user_id: Set(user.to_string()),
+            email: Set(email.map(str::to_owned)),
+            created_at: Set(at),
+        })
+        .exec_without_returning(&self.tx)
+        .await
+        .map_err(StoreError::from_db)?;
         Ok(())
     }
 
