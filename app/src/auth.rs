@@ -233,8 +233,9 @@ pub async fn org_page(slug: String) -> Result<OrgView, AppError> {
             .collect(),
         slug: a.org.slug,
         kind_label,
-        name: a.org.name,
+        name: a.org.name.clone(),
         can_manage: a.can_manage,
+        is_publisher: a.org.kind == services::domain::org::OrgKind::Publisher,
         my_roles: a.my_roles.iter().map(|r| r.label().to_owned()).collect(),
         members: a
             .members
@@ -382,4 +383,64 @@ pub async fn revoke_token(slug: String, token_id: String) -> Result<(), AppError
         .revoke_token(&actor, &slug, &token_id)
         .await?;
     Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn check_item(c: services::records::DomainCheck) -> DomainCheckItem {
+    use services::domain::verification::{Method, WELL_KNOWN_PATH, txt_name};
+    DomainCheckItem {
+        location: match c.method {
+            Method::Https => format!("https://{}{WELL_KNOWN_PATH}", c.domain),
+            Method::DnsTxt => format!("TXT record at {}", txt_name(&c.domain)),
+        },
+        method: match c.method {
+            Method::Https => "HTTPS file",
+            Method::DnsTxt => "DNS TXT record",
+        }
+        .to_owned(),
+        status: c.status.as_str().to_owned(),
+        checked: c
+            .checked_at
+            .map(services::format_date)
+            .unwrap_or_else(|| "not yet".into()),
+        domain: c.domain,
+        token: c.token,
+        last_error: c.last_error,
+    }
+}
+
+/// A publisher's domain checks (its managers only).
+#[server(endpoint = "domain_checks")]
+pub async fn domain_checks(slug: String) -> Result<Vec<DomainCheckItem>, AppError> {
+    let actor = session::actor().await?;
+    Ok(session::services()?
+        .domain_checks(&actor, &slug)
+        .await?
+        .into_iter()
+        .map(check_item)
+        .collect())
+}
+
+#[server(endpoint = "start_domain_verification")]
+pub async fn start_domain_verification(
+    slug: String,
+    domain: String,
+    method: String,
+) -> Result<DomainCheckItem, AppError> {
+    let actor = session::actor().await?;
+    Ok(check_item(
+        session::services()?
+            .start_domain_verification(&actor, &slug, &domain, &method)
+            .await?,
+    ))
+}
+
+#[server(endpoint = "check_domain")]
+pub async fn check_domain(slug: String, domain: String) -> Result<DomainCheckItem, AppError> {
+    let actor = session::actor().await?;
+    Ok(check_item(
+        session::services()?
+            .check_domain_verification(&actor, &slug, &domain)
+            .await?,
+    ))
 }

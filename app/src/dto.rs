@@ -12,6 +12,7 @@ pub struct CatalogCard {
     pub category_label: String,
     pub publisher: String,
     pub publisher_verified: bool,
+    pub publisher_lapsed: bool,
     pub version: String,
     pub tool_count: u64,
     pub published: String,
@@ -33,6 +34,7 @@ pub struct ListingView {
     pub category_label: String,
     pub publisher: String,
     pub publisher_verified_domain: Option<String>,
+    pub publisher_lapsed: bool,
     pub version: String,
     pub published: String,
     pub manifest_digest: Option<String>,
@@ -108,6 +110,7 @@ pub struct OrgView {
     pub name: String,
     pub kind_label: String,
     pub can_manage: bool,
+    pub is_publisher: bool,
     pub my_roles: Vec<String>,
     pub members: Vec<MemberItem>,
     pub invitations: Vec<InvitationItem>,
@@ -148,4 +151,17 @@ pub struct NewToken {
     pub name: String,
     /// The secret, shown once.
     pub secret: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainCheckItem {
+    pub domain: String,
+    pub method: String,
+    pub status: String,
+    /// The exact text to publish.
+    pub token: String,
+    /// Where to publish it.
+    pub location: String,
+    pub checked: String,
+    pub last_error: Option<String>,
 }

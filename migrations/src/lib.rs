@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_identity;
 mod m20261126_000003_auth_identity;
+mod m20261126_000004_domain_verification;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_identity::Migration),
             Box::new(m20261126_000003_auth_identity::Migration),
+            Box::new(m20261126_000004_domain_verification::Migration),
         ]
     }
 }

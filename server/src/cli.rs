@@ -44,11 +44,22 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Publisher domain verification.
+    Domains {
+        #[command(subcommand)]
+        command: DomainsCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DomainsCommand {
+    /// Check every verified domain again now; lapses are flagged and audited.
+    Recheck,
 }
 
 #[derive(Subcommand, Debug)]
@@ -106,6 +117,15 @@ pub fn main() -> ExitCode {
     ))
 }
 
+fn prober(config: &Config) -> Result<std::sync::Arc<crate::probe::NetProber>, ExitCode> {
+    crate::probe::NetProber::new(config.probe.clone())
+        .map(std::sync::Arc::new)
+        .map_err(|e| {
+            eprintln!("steward: domain verification: {e}");
+            ExitCode::from(2)
+        })
+}
+
 async fn open(config: &Config) -> Result<Services, ExitCode> {
     let store = Store::connect(&config.database_url).await.map_err(|e| {
         eprintln!(
@@ -118,7 +138,7 @@ async fn open(config: &Config) -> Result<Services, ExitCode> {
         eprintln!("steward: STEWARD_EVIDENCE_URL: {e}");
         ExitCode::from(2)
     })?;
-    Ok(Services::new(store, evidence))
+    Ok(Services::new(store, evidence).with_prober(prober(config)?))
 }
 
 async fn migrate(services: &Services) -> Result<(), ExitCode> {
@@ -193,6 +213,23 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
                 return code;
             }
             user_command(command, &services).await
+        }
+        Command::Domains {
+            command: DomainsCommand::Recheck,
+        } => {
+            if let Err(code) = migrate(&services).await {
+                return code;
+            }
+            match services.recheck_verified_domains(0).await {
+                Ok((checked, lapsed)) => {
+                    println!("{checked} verified domains checked; {lapsed} lapsed");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("steward domains recheck: failed: {e:?}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Serve => serve(config, secret_source, services).await,
     }
@@ -331,6 +368,26 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
             let _ = sessions
                 .continuously_delete_expired(std::time::Duration::from_secs(3600))
                 .await;
+        });
+    }
+    {
+        let services = services.clone();
+        let every = config.verify_recheck;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.min(std::time::Duration::from_secs(3600)));
+            loop {
+                tick.tick().await;
+                match services
+                    .recheck_verified_domains(every.as_millis() as i64)
+                    .await
+                {
+                    Ok((0, _)) => {}
+                    Ok((checked, lapsed)) => {
+                        tracing::info!(checked, lapsed, "re-checked verified domains")
+                    }
+                    Err(e) => tracing::warn!(error = ?e, "domain re-check failed"),
+                }
+            }
         });
     }
     if let Ok(Some(_)) = services

@@ -31,6 +31,10 @@ pub struct Config {
     pub public_url: String,
     /// OpenID Connect providers (STEWARD_OIDC_PROVIDERS and STEWARD_OIDC_<NAME>_*).
     pub oidc: Vec<crate::oidc::Provider>,
+    /// How domain verification reaches DNS and HTTPS.
+    pub probe: crate::probe::ProbeConfig,
+    /// How often verified domains are checked again.
+    pub verify_recheck: std::time::Duration,
 }
 
 /// Reads STEWARD_OIDC_PROVIDERS=name[,name...] and, for each NAME,
@@ -183,6 +187,44 @@ impl Config {
         if url::Url::parse(&public_url).is_err() {
             problems.push(format!("STEWARD_PUBLIC_URL: {public_url:?} is not a URL"));
         }
+        let dns_server = env("STEWARD_DNS_SERVER")
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|s| {
+                s.trim()
+                    .parse::<SocketAddr>()
+                    .map_err(|_| problems.push(format!("STEWARD_DNS_SERVER: {s:?} is not IP:PORT")))
+                    .ok()
+            });
+        let insecure_http_port = env("STEWARD_VERIFY_INSECURE_HTTP_PORT")
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|s| {
+                s.trim()
+                    .parse::<u16>()
+                    .map_err(|_| {
+                        problems.push(format!(
+                            "STEWARD_VERIFY_INSECURE_HTTP_PORT: {s:?} is not a port"
+                        ))
+                    })
+                    .ok()
+            });
+        let allow_private = matches!(
+            env("STEWARD_VERIFY_ALLOW_PRIVATE").as_deref(),
+            Some("true") | Some("1")
+        );
+        let verify_recheck = match env("STEWARD_VERIFY_RECHECK_SECS")
+            .filter(|s| !s.trim().is_empty())
+        {
+            None => std::time::Duration::from_secs(86_400),
+            Some(s) => match s.trim().parse::<u64>() {
+                Ok(n) if n >= 60 => std::time::Duration::from_secs(n),
+                _ => {
+                    problems.push(format!(
+                        "STEWARD_VERIFY_RECHECK_SECS: {s:?} is not a number of seconds >= 60"
+                    ));
+                    std::time::Duration::from_secs(86_400)
+                }
+            },
+        };
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -205,6 +247,12 @@ impl Config {
                     secure_cookies,
                     public_url,
                     oidc,
+                    probe: crate::probe::ProbeConfig {
+                        dns_server,
+                        insecure_http_port,
+                        allow_private,
+                    },
+                    verify_recheck,
                 },
                 secret_env,
             )),

@@ -9,3 +9,4 @@ pub mod guard;
 pub mod http;
 pub mod observability;
 pub mod oidc;
+pub mod probe;

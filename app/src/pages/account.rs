@@ -286,6 +286,7 @@ fn OrgBody(
                 </table>
             </div>
         </section>
+        {(manage && p.is_publisher).then(|| view! { <DomainVerification slug=p.slug.clone() /> })}
         {manage.then(move || view! {
             <section class="section" aria-labelledby="invite-h">
                 <h2 id="invite-h">"Invite someone"</h2>
@@ -321,6 +322,81 @@ fn OrgBody(
                 <ul id="open-invitations">{invitations}</ul>
             </section>
         })}
+    }
+    .into_any()
+}
+
+/// A publisher proves its domain: a challenge to publish, then "Check now".
+#[component]
+fn DomainVerification(slug: String) -> impl IntoView {
+    let start = ServerAction::<StartDomainVerification>::new();
+    let check = ServerAction::<CheckDomain>::new();
+    let s2 = slug.clone();
+    let s3 = slug.clone();
+    let checks = Resource::new(
+        move || (s2.clone(), start.version().get(), check.version().get()),
+        |(s, ..)| domain_checks(s),
+    );
+    let value = start.value();
+    let err = move |f| field_error(value, f);
+    view! {
+        <section class="section" aria-labelledby="verify-h">
+            <h2 id="verify-h">"Domain verification"</h2>
+            <p class="muted">"Buyers see a verified badge on your listings once you prove you control your domain. Steward checks again every day; if the proof disappears, your listings are flagged."</p>
+            <FormError value />
+            <FormError value=check.value() />
+            <Transition fallback=|| ()>
+                {move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        let list = checks.await.unwrap_or_default();
+                        view! {
+                            <ul class="stack" id="domain-checks">
+                                {list.into_iter().map(|c| {
+                                    let slug = slug.clone();
+                                    let domain = c.domain.clone();
+                                    view! {
+                                        <li class="card">
+                                            <p>
+                                                <strong>{c.domain.clone()}</strong>" "
+                                                <span class=format!("badge domain-{}", c.status)>{c.status.clone()}</span>
+                                                " "<small class="muted">{format!("{} · last checked {}", c.method, c.checked)}</small>
+                                            </p>
+                                            {(c.status != "verified").then(|| view! {
+                                                <p>"Publish this exact text as the "<strong>{c.location.clone()}</strong>":"</p>
+                                                <pre class="token">{c.token.clone()}</pre>
+                                            })}
+                                            {c.last_error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+                                            <ActionForm action=check>
+                                                <input type="hidden" name="slug" value=slug />
+                                                <input type="hidden" name="domain" value=domain />
+                                                <button class="button secondary" type="submit">"Check now"</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
+                    })
+                }}
+            </Transition>
+            <ActionForm action=start attr:class="form" attr:id="verify-form">
+                <input type="hidden" name="slug" value=s3 />
+                <div class="field">
+                    <label for="verify-domain">"Domain"</label>
+                    <input id="verify-domain" name="domain" required placeholder="example.com"
+                        aria-invalid=move || err("domain")().map(|_| "true") />
+                    <p class="field-error">{err("domain")}</p>
+                </div>
+                <fieldset>
+                    <legend>"Proof"</legend>
+                    <label><input type="radio" name="method" value="dns_txt" checked />" A DNS TXT record"</label>
+                    <label><input type="radio" name="method" value="https" />" A file on your HTTPS site"</label>
+                    <p class="field-error">{err("method")}</p>
+                </fieldset>
+                <div class="form-actions"><button class="button primary" type="submit">"Get instructions"</button></div>
+            </ActionForm>
+        </section>
     }
     .into_any()
 }

@@ -102,6 +102,7 @@ fn Card(card: CatalogCard) -> impl IntoView {
             <p class="publisher">
                 "by "{card.publisher}
                 {card.publisher_verified.then(|| view! { " " <span class="badge risk-low" title="The publisher proved control of its domain">"verified"</span> })}
+                {card.publisher_lapsed.then(|| view! { " " <span class="badge risk-high" title="The publisher's domain proof stopped checking out">"verification lapsed"</span> })}
             </p>
             <p class="summary">{card.summary}</p>
             <div class="meta row">

@@ -33,6 +33,7 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
         <Facts
             publisher=l.publisher
             verified_domain=l.publisher_verified_domain
+            lapsed=l.publisher_lapsed
             category_label=l.category_label
             version=l.version
             published=l.published
@@ -108,6 +109,7 @@ fn History(history: Vec<crate::dto::VersionItem>) -> impl IntoView {
 fn Facts(
     publisher: String,
     verified_domain: Option<String>,
+    lapsed: bool,
     category_label: String,
     version: String,
     published: String,
@@ -120,6 +122,7 @@ fn Facts(
                     <dt>"Publisher"</dt>
                     <dd>
                         {publisher}
+                        {lapsed.then(|| view! { <br /><span class="badge risk-high">"domain verification lapsed"</span> })}
                         {verified_domain.map(|d| view! {
                             <br /><span class="badge risk-low">"verified"</span>" "<small>{d}</small>
                         })}

@@ -109,6 +109,21 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
         .await;
     let res = alice
         .call(
+            "start_domain_verification",
+            &[
+                ("slug", "org-a"),
+                ("domain", "a.example"),
+                ("method", "dns_txt"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let a_check_token = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = alice
+        .call(
             "invite",
             &[
                 ("slug", "org-a"),
@@ -155,6 +170,7 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
             "alice@a.example".into(),
             "dave@a.example".into(),
             "a-secret-token".into(),
+            a_check_token,
         ],
     };
 
@@ -220,6 +236,16 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
             ]),
         ),
         "/api/revoke_token" => (Kind::Org, v(&[("slug", slug), ("token_id", &a.token_id)])),
+        "/api/domain_checks" => (Kind::Org, v(&[("slug", slug)])),
+        "/api/start_domain_verification" => (
+            Kind::Org,
+            v(&[
+                ("slug", slug),
+                ("domain", "a.example"),
+                ("method", "dns_txt"),
+            ]),
+        ),
+        "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
             Kind::SelfOnly,
@@ -245,10 +271,11 @@ async fn snapshot(app: &TestApp) -> String {
         .unwrap();
     let r = app.services.store.in_org(org.id);
     format!(
-        "{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}",
         r.members().await.unwrap(),
         r.tokens().await.unwrap(),
         r.open_invitations().await.unwrap(),
+        r.domain_checks().await.unwrap(),
     )
 }
 
@@ -272,7 +299,7 @@ async fn every_server_function_is_classified() {
         private_strings: vec![],
     };
     let fns = registered_fns();
-    assert!(fns.len() >= 19, "discovery found only {fns:?}");
+    assert!(fns.len() >= 22, "discovery found only {fns:?}");
     for f in &fns {
         assert!(
             PUBLIC_FNS.contains(&f.as_str()) || case(f, &fake, "x").is_some(),
@@ -388,7 +415,12 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                     let harmless = ids_under_b
                         && matches!(
                             f.as_str(),
-                            "/api/org" | "/api/tokens" | "/api/invite" | "/api/create_token"
+                            "/api/org"
+                                | "/api/tokens"
+                                | "/api/invite"
+                                | "/api/create_token"
+                                | "/api/domain_checks"
+                                | "/api/start_domain_verification"
                         );
                     if !harmless {
                         assert_eq!(status, 404, "{f} as B naming {slug} on {:?}", app.engine());

@@ -9,3 +9,4 @@ mod oidc;
 mod pages;
 mod process;
 mod server_fns;
+mod verification;

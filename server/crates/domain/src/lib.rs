@@ -11,5 +11,6 @@ pub mod listing;
 pub mod manifest;
 pub mod org;
 pub mod report;
+pub mod verification;
 
 pub use ids::*;

@@ -238,6 +238,7 @@ impl Services {
             kind: OrgKind::Operator,
             verified_domain: None,
             created_at: now - 90 * day,
+            verification_lapsed_at: None,
         }];
         for (slug, name, domain) in PUBLISHERS {
             orgs.push(Org {
@@ -247,6 +248,7 @@ impl Services {
                 kind: OrgKind::Publisher,
                 verified_domain: domain.map(Into::into),
                 created_at: now - 80 * day,
+                verification_lapsed_at: None,
             });
         }
         for (slug, name) in TENANTS {
@@ -257,6 +259,7 @@ impl Services {
                 kind: OrgKind::Tenant,
                 verified_domain: None,
                 created_at: now - 70 * day,
+                verification_lapsed_at: None,
             });
         }
         let publisher_ids = [orgs[1].id, orgs[2].id];

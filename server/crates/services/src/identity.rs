@@ -259,6 +259,7 @@ impl Services {
             kind,
             verified_domain: None,
             created_at: now,
+            verification_lapsed_at: None,
         };
         let tx = self.store.begin_write().await?;
         tx.insert_org(&org).await.map_err(|e| match e {
@@ -298,6 +299,11 @@ impl Services {
             return Err(ServiceError::NotFound);
         }
         Ok((org, roles))
+    }
+
+    /// [`Self::managed_org`] for the other service modules.
+    pub(crate) async fn managed_org_pub(&self, actor: &Actor, slug: &str) -> Result<Org> {
+        self.managed_org(actor, slug).await
     }
 
     async fn managed_org(&self, actor: &Actor, slug: &str) -> Result<Org> {
@@ -751,6 +757,7 @@ impl Services {
                         kind: OrgKind::Operator,
                         verified_domain: None,
                         created_at: now,
+                        verification_lapsed_at: None,
                     };
                     tx.insert_org(&o).await?;
                     o

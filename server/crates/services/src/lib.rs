@@ -14,6 +14,7 @@ mod identity;
 mod limits;
 mod reports;
 pub mod secrets;
+pub mod verification;
 
 pub use catalog::{ListingPage, ToolView, VersionSummary};
 pub use domain;
@@ -55,6 +56,7 @@ pub struct Services {
     pub store: Store,
     pub evidence: EvidenceStore,
     limits: std::sync::Arc<limits::Limits>,
+    prober: std::sync::Arc<dyn verification::DomainProber>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -110,6 +112,7 @@ impl Services {
             store,
             evidence,
             limits: Default::default(),
+            prober: verification::default_prober(),
         }
     }
 

@@ -29,6 +29,7 @@ fn org_from(m: organization::Model) -> Result<Org> {
         name: m.name,
         verified_domain: m.verified_domain,
         created_at: m.created_at,
+        verification_lapsed_at: m.verification_lapsed_at,
     })
 }
 
@@ -238,6 +239,7 @@ impl Store {
                 publisher_slug: o.slug.clone(),
                 publisher_name: o.name.clone(),
                 publisher_verified: o.verified_domain.is_some(),
+                publisher_verification_lapsed: o.verification_lapsed_at.is_some(),
                 version_id: parse_id(&v.id)?,
                 tool_count: counts.get(&v.id).copied().unwrap_or(0) as u64,
                 version: v.version,

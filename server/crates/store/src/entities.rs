@@ -13,6 +13,7 @@ pub mod organization {
         pub kind: String,
         pub verified_domain: Option<String>,
         pub created_at: i64,
+        pub verification_lapsed_at: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -294,6 +295,31 @@ pub mod auth_identity {
         pub user_id: String,
         pub email: Option<String>,
         pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod domain_verification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "domain_verification")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub domain: String,
+        pub method: String,
+        pub token: String,
+        pub status: String,
+        pub created_at: i64,
+        pub checked_at: Option<i64>,
+        pub verified_at: Option<i64>,
+        pub last_error: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

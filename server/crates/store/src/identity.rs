@@ -17,7 +17,7 @@ use domain::identity::{Role, Scope};
 use domain::{OrgId, UserId};
 
 use crate::entities::*;
-use crate::records::{ApiToken, Invitation, Member, Org, User};
+use crate::records::{ApiToken, DomainCheck, Invitation, Member, Org, User};
 use crate::{Result, Store, StoreError, WriteTx};
 
 fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
@@ -75,7 +75,44 @@ fn token_from(m: api_token::Model) -> Result<ApiToken> {
     })
 }
 
+fn check_from(m: domain_verification::Model) -> Result<DomainCheck> {
+    use domain::verification::{Method, Status};
+    Ok(DomainCheck {
+        org_id: parse_id(&m.org_id)?,
+        method: Method::parse(&m.method)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad method {:?}", m.method)))?,
+        status: Status::parse(&m.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad status {:?}", m.status)))?,
+        domain: m.domain,
+        token: m.token,
+        created_at: m.created_at,
+        checked_at: m.checked_at,
+        verified_at: m.verified_at,
+        last_error: m.last_error,
+    })
+}
+
 impl Store {
+    /// System job: verified domains last checked before `before`, across
+    /// organizations (the scheduled re-check reads them; nothing else does).
+    pub async fn verified_domains_checked_before(&self, before: i64) -> Result<Vec<DomainCheck>> {
+        domain_verification::Entity::find()
+            .filter(
+                domain_verification::Column::Status
+                    .eq(domain::verification::Status::Verified.as_str()),
+            )
+            .filter(
+                sea_orm::Condition::any()
+                    .add(domain_verification::Column::CheckedAt.is_null())
+                    .add(domain_verification::Column::CheckedAt.lt(before)),
+            )
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(check_from)
+            .collect()
+    }
+
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         user_account::Entity::find()
             .filter(user_account::Column::Email.eq(email))
@@ -262,6 +299,25 @@ impl OrgReader<'_> {
             .into_iter()
             .map(token_from)
             .collect()
+    }
+
+    pub async fn domain_checks(&self) -> Result<Vec<DomainCheck>> {
+        domain_verification::Entity::find()
+            .filter(domain_verification::Column::OrgId.eq(self.org.to_string()))
+            .order_by_asc(domain_verification::Column::Domain)
+            .all(&self.store.db)
+            .await?
+            .into_iter()
+            .map(check_from)
+            .collect()
+    }
+
+    pub async fn domain_check(&self, domain: &str) -> Result<Option<DomainCheck>> {
+        domain_verification::Entity::find_by_id((self.org.to_string(), domain.to_owned()))
+            .one(&self.store.db)
+            .await?
+            .map(check_from)
+            .transpose()
     }
 
     pub async fn token(&self, id: domain::TokenId) -> Result<Option<ApiToken>> {
@@ -480,6 +536,65 @@ impl OrgWriter<'_> {
         .exec_without_returning(&self.tx.tx)
         .await
         .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Creates or replaces this organization's check of one domain.
+    pub async fn put_domain_check(&self, c: &DomainCheck) -> Result<()> {
+        if c.org_id != self.org {
+            return Err(StoreError::Corrupt("check for another organization".into()));
+        }
+        let am = domain_verification::ActiveModel {
+            org_id: Set(self.org.to_string()),
+            domain: Set(c.domain.clone()),
+            method: Set(c.method.as_str().to_owned()),
+            token: Set(c.token.clone()),
+            status: Set(c.status.as_str().to_owned()),
+            created_at: Set(c.created_at),
+            checked_at: Set(c.checked_at),
+            verified_at: Set(c.verified_at),
+            last_error: Set(c.last_error.clone()),
+        };
+        domain_verification::Entity::insert(am)
+            .on_conflict(
+                OnConflict::columns([
+                    domain_verification::Column::OrgId,
+                    domain_verification::Column::Domain,
+                ])
+                .update_columns([
+                    domain_verification::Column::Method,
+                    domain_verification::Column::Token,
+                    domain_verification::Column::Status,
+                    domain_verification::Column::CheckedAt,
+                    domain_verification::Column::VerifiedAt,
+                    domain_verification::Column::LastError,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(&self.tx.tx)
+            .await
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Sets (or clears) the organization's verified domain, and its lapse flag.
+    pub async fn set_verified_domain(
+        &self,
+        domain: Option<&str>,
+        lapsed_at: Option<i64>,
+    ) -> Result<()> {
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::VerifiedDomain,
+                sea_orm::sea_query::Expr::value(domain.map(str::to_owned)),
+            )
+            .col_expr(
+                organization::Column::VerificationLapsedAt,
+                sea_orm::sea_query::Expr::value(lapsed_at),
+            )
+            .filter(organization::Column::Id.eq(self.org.to_string()))
+            .exec(&self.tx.tx)
+            .await?;
         Ok(())
     }
 

@@ -13,6 +13,8 @@ pub struct Org {
     pub kind: OrgKind,
     pub verified_domain: Option<String>,
     pub created_at: i64,
+    /// When a verified domain stopped checking out (flagged on its listings).
+    pub verification_lapsed_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +64,7 @@ pub struct CatalogEntry {
     pub publisher_slug: String,
     pub publisher_name: String,
     pub publisher_verified: bool,
+    pub publisher_verification_lapsed: bool,
     pub version_id: VersionId,
     pub version: String,
     pub published_at: i64,
@@ -147,4 +150,19 @@ pub struct ApiToken {
     pub expires_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// One domain a publisher is proving, or has proved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DomainCheck {
+    pub org_id: OrgId,
+    pub domain: String,
+    pub method: domain::verification::Method,
+    /// The exact text to publish.
+    pub token: String,
+    pub status: domain::verification::Status,
+    pub created_at: i64,
+    pub checked_at: Option<i64>,
+    pub verified_at: Option<i64>,
+    pub last_error: Option<String>,
 }

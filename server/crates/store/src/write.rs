@@ -73,6 +73,7 @@ impl WriteTx {
             kind: Set(org.kind.as_str().to_owned()),
             verified_domain: Set(org.verified_domain.clone()),
             created_at: Set(org.created_at),
+            verification_lapsed_at: Set(org.verification_lapsed_at),
         })
         .exec_without_returning(&self.tx)
         .await

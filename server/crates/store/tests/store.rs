@@ -17,6 +17,7 @@ fn org(slug: &str, kind: OrgKind) -> Org {
         kind,
         verified_domain: None,
         created_at: now_ms(),
+        verification_lapsed_at: None,
     }
 }
 
