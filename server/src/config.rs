@@ -211,20 +211,19 @@ impl Config {
             env("STEWARD_VERIFY_ALLOW_PRIVATE").as_deref(),
             Some("true") | Some("1")
         );
-        let verify_recheck = match env("STEWARD_VERIFY_RECHECK_SECS")
-            .filter(|s| !s.trim().is_empty())
-        {
-            None => std::time::Duration::from_secs(86_400),
-            Some(s) => match s.trim().parse::<u64>() {
-                Ok(n) if n >= 60 => std::time::Duration::from_secs(n),
-                _ => {
-                    problems.push(format!(
-                        "STEWARD_VERIFY_RECHECK_SECS: {s:?} is not a number of seconds >= 60"
-                    ));
-                    std::time::Duration::from_secs(86_400)
-                }
-            },
-        };
+        let verify_recheck =
+            match env("STEWARD_VERIFY_RECHECK_SECS").filter(|s| !s.trim().is_empty()) {
+                None => std::time::Duration::from_secs(86_400),
+                Some(s) => match s.trim().parse::<u64>() {
+                    Ok(n) if n >= 60 => std::time::Duration::from_secs(n),
+                    _ => {
+                        problems.push(format!(
+                            "STEWARD_VERIFY_RECHECK_SECS: {s:?} is not a number of seconds >= 60"
+                        ));
+                        std::time::Duration::from_secs(86_400)
+                    }
+                },
+            };
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES

@@ -751,3 +751,62 @@ async fn disabling_an_account_ends_its_sessions() {
         );
     }
 }
+
+#[derive(Debug, Default)]
+struct RecordingMailer {
+    sent: std::sync::Mutex<Vec<services::mail::Mail>>,
+    fail: bool,
+}
+
+#[async_trait::async_trait]
+impl services::mail::Mailer for RecordingMailer {
+    async fn send(&self, mail: services::mail::Mail) -> Result<(), String> {
+        self.sent.lock().unwrap().push(mail);
+        if self.fail {
+            Err("smtp is down".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[tokio::test]
+async fn invitations_go_through_a_pluggable_mailer_after_the_commit() {
+    for mut app in empty_apps().await {
+        let owner = signed_up(&app, "owner@mail.example", "Mo Mail").await;
+        let slug = org(&owner, "tenant", "mail-tenant").await;
+        for fail in [false, true] {
+            let mailer = std::sync::Arc::new(RecordingMailer {
+                fail,
+                ..Default::default()
+            });
+            app.services = app.services.clone().with_mailer(mailer.clone());
+            let user = app
+                .services
+                .store
+                .user_by_email("owner@mail.example")
+                .await
+                .unwrap()
+                .unwrap();
+            let email = format!("invitee-{fail}@mail.example");
+            let (inv, secret) = app
+                .services
+                .invite(&services::Actor::User(user.id), &slug, &email, "member")
+                .await
+                .expect("a mail failure does not undo the invitation");
+            let sent = mailer.sent.lock().unwrap().clone();
+            assert_eq!(sent.len(), 1);
+            assert_eq!(sent[0].to, email);
+            assert!(sent[0].body.contains(&secret), "the mail carries the link");
+            assert!(sent[0].subject.contains("mail-tenant Org"));
+            let open = app
+                .services
+                .store
+                .in_org(inv.org_id)
+                .open_invitations()
+                .await
+                .unwrap();
+            assert!(open.iter().any(|i| i.id == inv.id));
+        }
+    }
+}

@@ -381,6 +381,22 @@ impl Services {
             vec![],
         )
         .await?;
+        // After the commit: a mail failure leaves the invitation (and its link) intact.
+        let mail = crate::mail::Mail {
+            to: inv.email.clone(),
+            subject: format!("You are invited to {} on Steward", org.name),
+            body: format!(
+                "You were invited to join {} as {}.\n\nOpen /invitations/accept?token={} on your \
+                 Steward server within 7 days, signed in as {}.",
+                org.name,
+                role.label(),
+                secret,
+                inv.email
+            ),
+        };
+        if let Err(e) = self.mailer.send(mail).await {
+            tracing::warn!(invitation = %inv.id, error = %e, "invitation mail not sent");
+        }
         Ok((inv, secret))
     }
 

@@ -12,6 +12,7 @@ pub mod demo;
 mod format;
 mod identity;
 mod limits;
+pub mod mail;
 mod reports;
 pub mod secrets;
 pub mod verification;
@@ -57,6 +58,7 @@ pub struct Services {
     pub evidence: EvidenceStore,
     limits: std::sync::Arc<limits::Limits>,
     prober: std::sync::Arc<dyn verification::DomainProber>,
+    mailer: std::sync::Arc<dyn mail::Mailer>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -113,6 +115,7 @@ impl Services {
             evidence,
             limits: Default::default(),
             prober: verification::default_prober(),
+            mailer: mail::default_mailer(),
         }
     }
 
