@@ -134,7 +134,8 @@ cards=$(grep -o 'class="listing-card"' "$page" | wc -l)
 log "catalog page: $page_bytes bytes, $cards listings"
 
 "$constant_bin" --body "$page" --addr "$constant_addr" >"$tmp/constant.log" 2>&1 &
-pids+=($!)
+constant_pid=$!
+pids+=("$constant_pid")
 wait_for "http://$constant_addr/catalog" 15 || { cat "$tmp/constant.log" >&2; die "bench_constant did not start"; }
 cmp -s "$page" <(curl -sf --max-time 10 "http://$constant_addr/catalog") \
   || die "bench_constant does not serve the saved page"
@@ -146,11 +147,24 @@ second=$(curl -sf --max-time 10 "http://$steward_addr/catalog" | wc -c)
 pids+=($!)
 
 # --- load --------------------------------------------------------------------
+# Fails loudly if a server we started has gone (only a signal from outside this
+# script stops steward with status 0: it shuts down cleanly on SIGTERM/SIGINT).
+check_alive() {
+  local pid status
+  for pid in "$steward_pid" "$constant_pid"; do
+    kill -0 "$pid" 2>/dev/null && continue
+    status=0; wait "$pid" 2>/dev/null || status=$?
+    tail -5 "$tmp"/steward-*.log >&2 || true
+    die "process $pid (steward is $steward_pid, bench_constant $constant_pid) exited with status $status during the run"
+  done
+}
 # run_wrk name url threads connections duration -> $tmp/wrk-name.txt
 run_wrk() {
   local name=$1 url=$2 t=$3 c=$4 d=$5
+  check_alive
   timeout $(($(secs "$d") + 30)) wrk -t"$t" -c"$c" -d"$d" --timeout 5s --latency "$url" >"$tmp/wrk-$name.txt" 2>&1 \
-    || { cat "$tmp/wrk-$name.txt" >&2; die "wrk failed ($name)"; }
+    || { cat "$tmp/wrk-$name.txt" >&2; check_alive; die "wrk failed ($name)"; }
+  check_alive
 }
 # Fields of a wrk report: rps p50 p75 p90 p99 (milliseconds) errors
 parse_wrk() {

@@ -66,7 +66,20 @@ if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
   db="steward_e2e_$$_$RANDOM"
   psql "$TEST_DATABASE_URL" -qc "CREATE DATABASE \"$db\"" >/dev/null
   dbs+=("$db")
-  run_suite postgres "${TEST_DATABASE_URL%/*}/$db"
+  # As in production: the owner migrates; the server runs as a plain role that
+  # row-level security applies to (not superuser, not owner, not BYPASSRLS).
+  owner_url="${TEST_DATABASE_URL%/*}/$db"
+  DATABASE_URL="$owner_url" "$bin" migrate >/dev/null
+  psql "$owner_url" -q >/dev/null <<'SQL'
+DO $$ BEGIN
+  CREATE ROLE steward_test_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+GRANT USAGE ON SCHEMA public TO steward_test_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO steward_test_app;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO steward_test_app;
+SQL
+  app_url=$(echo "$owner_url" | sed -E 's#^(postgres(ql)?://)[^@/]*@#\1steward_test_app@#')
+  run_suite postgres "$app_url"
 else
   echo "e2e: TEST_DATABASE_URL not set: PostgreSQL run skipped"
 fi

@@ -8,6 +8,9 @@ mod m20261126_000001_foundation;
 mod m20261126_000002_identity;
 mod m20261126_000003_auth_identity;
 mod m20261126_000004_domain_verification;
+mod m20261126_000005_row_level_security;
+
+pub use m20261126_000005_row_level_security::RLS_TABLES;
 
 pub struct Migrator;
 
@@ -19,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_identity::Migration),
             Box::new(m20261126_000003_auth_identity::Migration),
             Box::new(m20261126_000004_domain_verification::Migration),
+            Box::new(m20261126_000005_row_level_security::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ use domain::{OrgId, UserId};
 
 use crate::entities::*;
 use crate::records::{ApiToken, DomainCheck, Invitation, Member, Org, User};
-use crate::{Result, Store, StoreError, WriteTx};
+use crate::{Result, RowScope, Store, StoreError, WriteTx};
 
 fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
@@ -96,6 +96,7 @@ impl Store {
     /// System job: verified domains last checked before `before`, across
     /// organizations (the scheduled re-check reads them; nothing else does).
     pub async fn verified_domains_checked_before(&self, before: i64) -> Result<Vec<DomainCheck>> {
+        let tx = self.read_tx(RowScope::System).await?;
         domain_verification::Entity::find()
             .filter(
                 domain_verification::Column::Status
@@ -106,7 +107,7 @@ impl Store {
                     .add(domain_verification::Column::CheckedAt.is_null())
                     .add(domain_verification::Column::CheckedAt.lt(before)),
             )
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(check_from)
@@ -132,10 +133,12 @@ impl Store {
 
     /// The organizations a person belongs to, with their roles in each, by name.
     pub async fn memberships_of(&self, user: UserId) -> Result<Vec<(Org, Vec<Role>)>> {
+        let tx = self.read_tx(RowScope::User(user)).await?;
         let rows = membership::Entity::find()
             .filter(membership::Column::UserId.eq(user.to_string()))
-            .all(&self.db)
+            .all(&tx)
             .await?;
+        drop(tx);
         let mut by_org: BTreeMap<String, Vec<Role>> = BTreeMap::new();
         for r in rows {
             by_org.entry(r.org_id).or_default().push(role(&r.role)?);
@@ -153,9 +156,10 @@ impl Store {
 
     /// Authentication: the token whose hash this is, whatever its state.
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
+        let tx = self.read_tx(RowScope::System).await?;
         api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(hash))
-            .one(&self.db)
+            .one(&tx)
             .await?
             .map(token_from)
             .transpose()
@@ -163,22 +167,25 @@ impl Store {
 
     /// Notes a token's use. Telemetry, not a governance change: no audit entry.
     pub async fn record_token_use(&self, token: domain::TokenId, at: i64) -> Result<()> {
+        let tx = self.read_tx(RowScope::System).await?;
         api_token::Entity::update_many()
             .col_expr(
                 api_token::Column::LastUsedAt,
                 sea_orm::sea_query::Expr::value(at),
             )
             .filter(api_token::Column::Id.eq(token.to_string()))
-            .exec(&self.db)
+            .exec(&tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// The invitation whose token hashes to `hash`.
     pub async fn invitation_by_token_hash(&self, hash: &str) -> Result<Option<Invitation>> {
+        let tx = self.read_tx(RowScope::System).await?;
         invitation::Entity::find()
             .filter(invitation::Column::TokenHash.eq(hash))
-            .one(&self.db)
+            .one(&tx)
             .await?
             .map(invitation_from)
             .transpose()
@@ -186,11 +193,12 @@ impl Store {
 
     /// Open invitations addressed to `email`, across organizations (the invitee's own view).
     pub async fn invitations_for_email(&self, email: &str, now: i64) -> Result<Vec<Invitation>> {
+        let tx = self.read_tx(RowScope::System).await?;
         invitation::Entity::find()
             .filter(invitation::Column::Email.eq(email))
             .filter(invitation::Column::AcceptedAt.is_null())
             .filter(invitation::Column::ExpiresAt.gt(now))
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(invitation_from)
@@ -231,10 +239,11 @@ pub struct OrgReader<'a> {
 
 impl OrgReader<'_> {
     pub async fn roles_of(&self, user: UserId) -> Result<Vec<Role>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         let mut roles = membership::Entity::find()
             .filter(membership::Column::OrgId.eq(self.org.to_string()))
             .filter(membership::Column::UserId.eq(user.to_string()))
-            .all(&self.store.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(|m| role(&m.role))
@@ -245,9 +254,10 @@ impl OrgReader<'_> {
 
     /// Everyone in the organization, by name.
     pub async fn members(&self) -> Result<Vec<Member>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         let rows = membership::Entity::find()
             .filter(membership::Column::OrgId.eq(self.org.to_string()))
-            .all(&self.store.db)
+            .all(&tx)
             .await?;
         let mut by_user: BTreeMap<String, Vec<Role>> = BTreeMap::new();
         for r in rows {
@@ -255,7 +265,7 @@ impl OrgReader<'_> {
         }
         let users = user_account::Entity::find()
             .filter(user_account::Column::Id.is_in(by_user.keys().cloned()))
-            .all(&self.store.db)
+            .all(&tx)
             .await?;
         let mut out = Vec::with_capacity(users.len());
         for u in users {
@@ -279,11 +289,12 @@ impl OrgReader<'_> {
 
     /// Invitations not yet accepted, newest first (expired ones included, marked by time).
     pub async fn open_invitations(&self) -> Result<Vec<Invitation>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         invitation::Entity::find()
             .filter(invitation::Column::OrgId.eq(self.org.to_string()))
             .filter(invitation::Column::AcceptedAt.is_null())
             .order_by_desc(invitation::Column::CreatedAt)
-            .all(&self.store.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(invitation_from)
@@ -291,10 +302,11 @@ impl OrgReader<'_> {
     }
 
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         api_token::Entity::find()
             .filter(api_token::Column::OrgId.eq(self.org.to_string()))
             .order_by_desc(api_token::Column::CreatedAt)
-            .all(&self.store.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(token_from)
@@ -302,10 +314,11 @@ impl OrgReader<'_> {
     }
 
     pub async fn domain_checks(&self) -> Result<Vec<DomainCheck>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         domain_verification::Entity::find()
             .filter(domain_verification::Column::OrgId.eq(self.org.to_string()))
             .order_by_asc(domain_verification::Column::Domain)
-            .all(&self.store.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(check_from)
@@ -313,17 +326,19 @@ impl OrgReader<'_> {
     }
 
     pub async fn domain_check(&self, domain: &str) -> Result<Option<DomainCheck>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         domain_verification::Entity::find_by_id((self.org.to_string(), domain.to_owned()))
-            .one(&self.store.db)
+            .one(&tx)
             .await?
             .map(check_from)
             .transpose()
     }
 
     pub async fn token(&self, id: domain::TokenId) -> Result<Option<ApiToken>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         api_token::Entity::find_by_id(id.to_string())
             .filter(api_token::Column::OrgId.eq(self.org.to_string()))
-            .one(&self.store.db)
+            .one(&tx)
             .await?
             .map(token_from)
             .transpose()
@@ -409,6 +424,7 @@ pub struct OrgWriter<'a> {
 impl OrgWriter<'_> {
     /// Grants a role (idempotent).
     pub async fn grant(&self, user: UserId, role: Role, at: i64) -> Result<()> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         membership::Entity::insert(membership::ActiveModel {
             org_id: Set(self.org.to_string()),
             user_id: Set(user.to_string()),
@@ -432,6 +448,7 @@ impl OrgWriter<'_> {
 
     /// Removes every role `user` holds here; returns how many were removed.
     pub async fn remove_member(&self, user: UserId) -> Result<u64> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         Ok(membership::Entity::delete_many()
             .filter(membership::Column::OrgId.eq(self.org.to_string()))
             .filter(membership::Column::UserId.eq(user.to_string()))
@@ -442,6 +459,7 @@ impl OrgWriter<'_> {
 
     /// Roles of `user` here, inside this transaction (for last-manager checks).
     pub async fn roles_of(&self, user: UserId) -> Result<Vec<Role>> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         membership::Entity::find()
             .filter(membership::Column::OrgId.eq(self.org.to_string()))
             .filter(membership::Column::UserId.eq(user.to_string()))
@@ -454,6 +472,7 @@ impl OrgWriter<'_> {
 
     /// How many people hold `role` here, inside this transaction.
     pub async fn count_with_role(&self, role: Role) -> Result<u64> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         use sea_orm::PaginatorTrait;
         Ok(membership::Entity::find()
             .filter(membership::Column::OrgId.eq(self.org.to_string()))
@@ -463,6 +482,7 @@ impl OrgWriter<'_> {
     }
 
     pub async fn insert_invitation(&self, i: &Invitation) -> Result<()> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         if i.org_id != self.org {
             return Err(StoreError::Corrupt(
                 "invitation for another organization".into(),
@@ -487,6 +507,7 @@ impl OrgWriter<'_> {
 
     /// Marks an open invitation accepted; false if it was not open (already used).
     pub async fn accept_invitation(&self, id: domain::InvitationId, at: i64) -> Result<bool> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         let res = invitation::Entity::update_many()
             .col_expr(
                 invitation::Column::AcceptedAt,
@@ -502,6 +523,7 @@ impl OrgWriter<'_> {
 
     /// Withdraws an open invitation; false if there was none.
     pub async fn delete_invitation(&self, id: domain::InvitationId) -> Result<bool> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         let res = invitation::Entity::delete_many()
             .filter(invitation::Column::Id.eq(id.to_string()))
             .filter(invitation::Column::OrgId.eq(self.org.to_string()))
@@ -512,6 +534,7 @@ impl OrgWriter<'_> {
     }
 
     pub async fn insert_token(&self, t: &ApiToken) -> Result<()> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         if t.org_id != self.org {
             return Err(StoreError::Corrupt("token for another organization".into()));
         }
@@ -541,6 +564,7 @@ impl OrgWriter<'_> {
 
     /// Creates or replaces this organization's check of one domain.
     pub async fn put_domain_check(&self, c: &DomainCheck) -> Result<()> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         if c.org_id != self.org {
             return Err(StoreError::Corrupt("check for another organization".into()));
         }
@@ -583,6 +607,7 @@ impl OrgWriter<'_> {
         domain: Option<&str>,
         lapsed_at: Option<i64>,
     ) -> Result<()> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         organization::Entity::update_many()
             .col_expr(
                 organization::Column::VerifiedDomain,
@@ -600,6 +625,7 @@ impl OrgWriter<'_> {
 
     /// Revokes a live token of this organization; false if none matched.
     pub async fn revoke_token(&self, id: domain::TokenId, at: i64) -> Result<bool> {
+        crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
         let res = api_token::Entity::update_many()
             .col_expr(
                 api_token::Column::RevokedAt,

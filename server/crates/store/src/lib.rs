@@ -65,6 +65,42 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Whom a transaction acts for, under PostgreSQL row-level security.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RowScope {
+    /// One organization's rows.
+    Org(domain::OrgId),
+    /// One person's own memberships.
+    User(domain::UserId),
+    /// Steward itself: authentication by secret hash, scheduled jobs.
+    System,
+}
+
+/// Names the scope for the rest of the transaction (`set_config(…, true)`);
+/// a no-op on SQLite, which has no row-level security.
+pub(crate) async fn set_row_scope(
+    conn: &impl sea_orm::ConnectionTrait,
+    engine: Engine,
+    scope: RowScope,
+) -> Result<()> {
+    if engine != Engine::Postgres {
+        return Ok(());
+    }
+    let (org, user, system) = match scope {
+        RowScope::Org(o) => (o.to_string(), String::new(), ""),
+        RowScope::User(u) => (String::new(), u.to_string(), ""),
+        RowScope::System => (String::new(), String::new(), "system"),
+    };
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT set_config('steward.org_id', $1, true), set_config('steward.user_id', $2, true), \
+         set_config('steward.scope', $3, true)",
+        [org.into(), user.into(), system.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Milliseconds since the Unix epoch: how every time is stored.
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -83,9 +119,16 @@ impl Store {
         self.engine
     }
 
-    /// Applies every pending migration.
+    /// Applies every pending migration. When none is pending it only reads,
+    /// so an app role without DDL rights (PostgreSQL, row-level security) can
+    /// start against a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
         use migrations::MigratorTrait;
+        if let Ok(pending) = migrations::Migrator::get_pending_migrations_read_only(&self.db).await
+            && pending.is_empty()
+        {
+            return Ok(());
+        }
         migrations::Migrator::up(&self.db, None).await?;
         Ok(())
     }
@@ -94,9 +137,21 @@ impl Store {
     pub async fn ready(&self) -> Result<bool> {
         use migrations::MigratorTrait;
         self.db.ping().await?;
-        Ok(migrations::Migrator::get_pending_migrations(&self.db)
-            .await?
-            .is_empty())
+        Ok(
+            migrations::Migrator::get_pending_migrations_read_only(&self.db)
+                .await
+                .map(|p| p.is_empty())
+                .unwrap_or(false),
+        )
+    }
+
+    /// A transaction for reads under PostgreSQL row-level security, acting for
+    /// `scope`. Dropping it ends it.
+    pub(crate) async fn read_tx(&self, scope: RowScope) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::TransactionTrait;
+        let tx = self.db.begin().await?;
+        set_row_scope(&tx, self.engine, scope).await?;
+        Ok(tx)
     }
 
     /// Starts a write transaction (see the crate's invariants).

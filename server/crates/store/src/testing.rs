@@ -65,7 +65,26 @@ pub async fn sqlite() -> TestDb {
     }
 }
 
-/// A fresh PostgreSQL database, if `TEST_DATABASE_URL` names a server.
+/// The role tests connect as on PostgreSQL: neither superuser, nor owner, nor
+/// BYPASSRLS, so row-level security is in force in every PostgreSQL test.
+pub const APP_ROLE: &str = "steward_test_app";
+
+/// Counts rows with raw SQL, bypassing the store's scopes (for RLS tests).
+pub async fn raw_count(store: &Store, sql: &str) -> Result<i64, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = store
+        .db
+        .query_one_raw(Statement::from_string(
+            store.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::Custom("no row".into()))?;
+    row.try_get_by_index::<i64>(0)
+}
+
+/// A fresh PostgreSQL database, migrated by the server's superuser and then
+/// opened as [`APP_ROLE`], if `TEST_DATABASE_URL` names a server.
 pub async fn postgres() -> Option<TestDb> {
     let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
         if std::env::var("STEWARD_REQUIRE_PG").as_deref() == Ok("1") {
@@ -85,11 +104,36 @@ pub async fn postgres() -> Option<TestDb> {
     admin.close().await.ok();
     let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
     url.set_path(&format!("/{name}"));
+    let owner_url = url.to_string();
+    let owner = Store::connect(&DatabaseUrl::parse(&owner_url).unwrap())
+        .await
+        .expect("open postgres test database");
+    owner.migrate().await.expect("migrate postgres");
+    // The app role: created once per cluster (tests race; a duplicate is fine),
+    // granted what the app needs in this database and nothing more.
+    let _ = owner
+        .db
+        .execute_unprepared(&format!(
+            "CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+        ))
+        .await;
+    owner
+        .db
+        .execute_unprepared(&format!(
+            "GRANT USAGE ON SCHEMA public TO {APP_ROLE};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE};
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE};"
+        ))
+        .await
+        .expect("grant the app role");
+    owner.close().await.ok();
+    url.set_username(APP_ROLE)
+        .expect("a user name fits the URL");
+    url.set_password(None).ok();
     let url = url.to_string();
     let store = Store::connect(&DatabaseUrl::parse(&url).unwrap())
         .await
-        .expect("open postgres test database");
-    store.migrate().await.expect("migrate postgres");
+        .expect("open postgres test database as the app role");
     Some(TestDb {
         store,
         url,

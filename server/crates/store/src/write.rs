@@ -24,7 +24,7 @@ pub struct NewEvent {
 /// A write transaction. Dropping it without [`WriteTx::commit`] rolls back.
 pub struct WriteTx {
     pub(crate) tx: DatabaseTransaction,
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 impl WriteTx {

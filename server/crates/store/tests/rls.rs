@@ -1,0 +1,218 @@
+//! PostgreSQL row-level security lint and behaviour. Every test here runs as
+//! the non-privileged app role that `store::testing::postgres()` connects as.
+
+use domain::identity::{Role, Scope};
+use domain::org::OrgKind;
+use domain::{OrgId, TokenId, UserId};
+use store::records::{ApiToken, Org, User};
+use store::testing::{APP_ROLE, postgres, raw_count};
+use store::{Store, now_ms};
+
+async fn org_with_member_and_token(s: &Store, slug: &str) -> (Org, User, ApiToken) {
+    let org = Org {
+        id: OrgId::new(),
+        slug: slug.into(),
+        name: slug.into(),
+        kind: OrgKind::Publisher,
+        verified_domain: None,
+        created_at: now_ms(),
+        verification_lapsed_at: None,
+    };
+    let user = User {
+        id: UserId::new(),
+        email: format!("{slug}@example.com"),
+        display_name: slug.into(),
+        password_hash: None,
+        disabled_at: None,
+        created_at: now_ms(),
+    };
+    let token = ApiToken {
+        id: TokenId::new(),
+        org_id: org.id,
+        name: format!("{slug}-token"),
+        prefix: "stw_0000".into(),
+        token_hash: format!("{:0>64}", slug.len()) + "",
+        scopes: vec![Scope::Authorize],
+        created_by: user.id,
+        created_at: now_ms(),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+    };
+    let mut token = token;
+    token.token_hash = format!("{slug:x>64}");
+    let tx = s.begin_write().await.unwrap();
+    tx.insert_org(&org).await.unwrap();
+    tx.insert_user(&user).await.unwrap();
+    tx.in_org(org.id)
+        .grant(user.id, Role::Owner, now_ms())
+        .await
+        .unwrap();
+    tx.in_org(org.id).insert_token(&token).await.unwrap();
+    tx.commit(
+        domain::audit::AuditRecord::new(domain::audit::Actor::System, "test", "org", org.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    (org, user, token)
+}
+
+#[tokio::test]
+async fn every_org_owned_table_has_row_level_security_forced() {
+    let Some(db) = postgres().await else { return };
+    for t in migrations::RLS_TABLES {
+        let n = raw_count(
+            &db.store,
+            &format!(
+                "SELECT count(*) FROM pg_class WHERE relname = '{t}' AND relrowsecurity AND relforcerowsecurity"
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(n, 1, "{t} must have row-level security enabled and forced");
+        let policies = raw_count(
+            &db.store,
+            &format!("SELECT count(*) FROM pg_policies WHERE tablename = '{t}'"),
+        )
+        .await
+        .unwrap();
+        assert!(policies >= 1, "{t} has no policy");
+    }
+    // Every table with an org_id column is either under RLS or on the reviewed list
+    // of tables whose rows are public marketplace data or the global audit chain.
+    let reviewed = [
+        "listing",
+        "listing_version",
+        "tool",
+        "evidence",
+        "abuse_report",
+        "audit_entry",
+        "outbox_event",
+    ];
+    let tables: Vec<String> = {
+        let n = raw_count(
+            &db.store,
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' \
+             AND column_name IN ('org_id', 'subject_org_id')",
+        )
+        .await
+        .unwrap();
+        assert!(n >= 11, "found only {n} org-owned tables");
+        Vec::new()
+    };
+    let _ = tables;
+    for t in reviewed.iter().chain(migrations::RLS_TABLES) {
+        let has = raw_count(
+            &db.store,
+            &format!(
+                "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' \
+                 AND table_name = '{t}' AND column_name IN ('org_id', 'subject_org_id')"
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(has, 1, "{t} is expected to be org-owned");
+    }
+    let unreviewed = raw_count(
+        &db.store,
+        &format!(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' \
+             AND column_name IN ('org_id', 'subject_org_id') AND table_name NOT IN ({})",
+            reviewed
+                .iter()
+                .chain(migrations::RLS_TABLES)
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        unreviewed, 0,
+        "a new org-owned table needs RLS or a reviewed exception"
+    );
+}
+
+#[tokio::test]
+async fn the_app_role_cannot_bypass_row_level_security() {
+    let Some(db) = postgres().await else { return };
+    let me = raw_count(
+        &db.store,
+        &format!(
+            "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolname = '{APP_ROLE}' \
+             AND NOT rolsuper AND NOT rolbypassrls"
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(me, 1, "the app connects as a plain role");
+    for t in migrations::RLS_TABLES {
+        let owns = raw_count(
+            &db.store,
+            &format!("SELECT count(*) FROM pg_tables WHERE tablename = '{t}' AND tableowner = current_user"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(owns, 0, "the app role must not own {t}");
+    }
+}
+
+#[tokio::test]
+async fn with_no_scope_selects_return_nothing_and_writes_fail() {
+    let Some(db) = postgres().await else { return };
+    let s = &db.store;
+    let (a, alice, a_token) = org_with_member_and_token(s, "rls-a").await;
+    let (b, _bob, b_token) = org_with_member_and_token(s, "rls-b").await;
+
+    // Raw SQL with no scope named sees nothing, whatever it asks.
+    for t in migrations::RLS_TABLES {
+        assert_eq!(
+            raw_count(s, &format!("SELECT count(*) FROM {t}"))
+                .await
+                .unwrap(),
+            0,
+            "{t}"
+        );
+    }
+    assert_eq!(
+        raw_count(
+            s,
+            &format!("SELECT count(*) FROM api_token WHERE org_id = '{}'", a.id)
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    let write = s
+        .execute_raw(&format!(
+            "INSERT INTO membership (org_id, user_id, role, created_at) VALUES ('{}', '{}', 'owner', 0)",
+            b.id, alice.id
+        ))
+        .await;
+    assert!(
+        write.is_err(),
+        "an unscoped write must be refused by the policy"
+    );
+
+    // Through the store's scopes, each organization sees exactly its own rows.
+    let a_tokens = s.in_org(a.id).tokens().await.unwrap();
+    assert_eq!(
+        a_tokens.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![a_token.id]
+    );
+    let b_members = s.in_org(b.id).members().await.unwrap();
+    assert_eq!(b_members.len(), 1);
+    assert_ne!(b_members[0].user_id, alice.id);
+    // A person sees their own memberships; authentication by hash works (system scope).
+    assert_eq!(s.memberships_of(alice.id).await.unwrap()[0].0.id, a.id);
+    assert_eq!(
+        s.token_by_hash(&b_token.token_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .org_id,
+        b.id
+    );
+}
