@@ -2,7 +2,7 @@
 # Reproduces the figures in BENCHMARKS.md on this machine (`make bench` runs it).
 #
 #   1. builds the release server (steward + the bench_constant example) and the
-#      release site (scripts/site.sh release);
+#      release site (scripts/site.sh release, into target/bench/site);
 #   2. starts steward on 127.0.0.1:3200 with a fresh, demo-seeded SQLite data dir
 #      and RUST_LOG=warn, saves GET /catalog, and starts bench_constant on
 #      127.0.0.1:3201 serving those exact bytes from memory;
@@ -35,7 +35,9 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 out="${BENCH_OUT:-target/bench/results.md}"
 steward_addr=127.0.0.1:3200
 constant_addr=127.0.0.1:3201
-site_root="$repo/target/site"
+# A site of its own, so a `make site` (dev build) elsewhere cannot swap the bundle
+# under the measurement, and this script does not overwrite target/site.
+site_root="$repo/target/bench/site"
 
 log() { echo "bench.sh: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -64,7 +66,7 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
   log "building the release server (cargo build -p server --release)"
   cargo build -p server --release --bin steward --example bench_constant
   log "building the release site (scripts/site.sh release)"
-  scripts/site.sh release
+  SITE_ROOT="$site_root" scripts/site.sh release
 fi
 steward_bin="$target_dir/release/steward"
 constant_bin="$target_dir/release/examples/bench_constant"
@@ -72,7 +74,7 @@ constant_bin="$target_dir/release/examples/bench_constant"
 [[ -x "$constant_bin" ]] || die "$constant_bin not built"
 wasm="$site_root/pkg/steward_bg.wasm"
 js="$site_root/pkg/steward.js"
-[[ -f "$wasm" && -f "$js" ]] || die "no release site in $site_root (run scripts/site.sh release)"
+[[ -f "$wasm" && -f "$js" ]] || die "no release site in $site_root (run SITE_ROOT=$site_root scripts/site.sh release)"
 
 # Both cores are shared by wrk and the server under test: anything else running
 # (a cargo build, say) lowers every figure. Say so rather than measure quietly.

@@ -9,8 +9,10 @@ mod m20261126_000002_identity;
 mod m20261126_000003_auth_identity;
 mod m20261126_000004_domain_verification;
 mod m20261126_000005_row_level_security;
+mod m20261126_000006_rls_marketplace;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
+pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
 
 pub struct Migrator;
 
@@ -23,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_auth_identity::Migration),
             Box::new(m20261126_000004_domain_verification::Migration),
             Box::new(m20261126_000005_row_level_security::Migration),
+            Box::new(m20261126_000006_rls_marketplace::Migration),
         ]
     }
 }

@@ -810,3 +810,65 @@ async fn invitations_go_through_a_pluggable_mailer_after_the_commit() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_session_ends_seven_days_after_sign_in_however_active() {
+    for app in empty_apps().await {
+        let b = Browser::new(&app);
+        let res = b.sign_up("old@example.com", "Old Session").await;
+        let id = session_cookie(&res)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("steward_session=")
+            .to_owned();
+        assert_eq!(b.me().await["email"], "old@example.com");
+        // Age the sign-in by eight days, as if the session had been kept alive since.
+        let user = app
+            .services
+            .store
+            .user_by_email("old@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        let eight_days_ago = services::records_now() - 8 * 24 * 3600 * 1000;
+        let n = app
+            .services
+            .store
+            .execute_raw(&format!(
+                "UPDATE tower_session SET data = '{{\"user_id\":\"{}\",\"signed_in_at\":{eight_days_ago}}}' WHERE id = '{id}'",
+                user.id
+            ))
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(
+            b.me().await,
+            serde_json::Value::Null,
+            "past its absolute lifetime"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_up_is_rate_limited_per_client() {
+    for app in empty_apps().await {
+        let b = Browser::new(&app);
+        let mut last = None;
+        for i in 0..11 {
+            last = Some(b.sign_up(&format!("flood{i}@example.com"), "Flood").await);
+        }
+        let last = last.unwrap();
+        assert_eq!(last.status(), 429);
+        assert!(last.headers().contains_key("retry-after"));
+        assert_eq!(
+            app.services
+                .store
+                .user_by_email("flood10@example.com")
+                .await
+                .unwrap(),
+            None
+        );
+    }
+}

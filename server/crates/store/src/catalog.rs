@@ -13,7 +13,7 @@ use domain::org::OrgKind;
 
 use crate::entities::*;
 use crate::records::*;
-use crate::{Result, Store, StoreError};
+use crate::{Result, RowScope, Store, StoreError};
 
 fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
@@ -103,9 +103,10 @@ impl Store {
     }
 
     pub async fn listing_by_slug(&self, slug: &str) -> Result<Option<Listing>> {
+        let tx = self.read_tx(RowScope::Public).await?;
         listing::Entity::find()
             .filter(listing::Column::Slug.eq(slug))
-            .one(&self.db)
+            .one(&tx)
             .await?
             .map(listing_from)
             .transpose()
@@ -113,11 +114,12 @@ impl Store {
 
     /// Every version of a listing, newest first.
     pub async fn versions_of(&self, listing: domain::ListingId) -> Result<Vec<Version>> {
+        let tx = self.read_tx(RowScope::Public).await?;
         listing_version::Entity::find()
             .filter(listing_version::Column::ListingId.eq(listing.to_string()))
             .order_by_desc(listing_version::Column::CreatedAt)
             .order_by_desc(listing_version::Column::Id)
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(version_from)
@@ -125,10 +127,11 @@ impl Store {
     }
 
     pub async fn tools_of(&self, version: domain::VersionId) -> Result<Vec<ToolRow>> {
+        let tx = self.read_tx(RowScope::Public).await?;
         Ok(tool::Entity::find()
             .filter(tool::Column::VersionId.eq(version.to_string()))
             .order_by_asc(tool::Column::Position)
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(|t| ToolRow {
@@ -143,6 +146,7 @@ impl Store {
     /// Published listings matching `q`, each with its latest published version,
     /// most recently published first; at most `limit`.
     pub async fn catalog(&self, q: &CatalogQuery, limit: usize) -> Result<Vec<CatalogEntry>> {
+        let tx = self.read_tx(RowScope::Public).await?;
         let mut cond = Condition::all();
         if let Some(cat) = q.category.as_deref().filter(|c| !c.is_empty()) {
             cond = cond.add(listing::Column::Category.eq(cat));
@@ -156,7 +160,7 @@ impl Store {
                         .like(contains_pattern(text)),
                 )
                 .into_tuple()
-                .all(&self.db)
+                .all(&tx)
                 .await?;
             cond = cond.add(
                 Condition::any()
@@ -173,7 +177,7 @@ impl Store {
         }
         let listings: HashMap<String, listing::Model> = listing::Entity::find()
             .filter(cond)
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(|l| (l.id.clone(), l))
@@ -186,7 +190,7 @@ impl Store {
             .filter(listing_version::Column::ListingId.is_in(listings.keys().cloned()))
             .order_by_desc(listing_version::Column::PublishedAt)
             .order_by_desc(listing_version::Column::Id)
-            .all(&self.db)
+            .all(&tx)
             .await?;
         let mut seen = std::collections::HashSet::new();
         let live: Vec<_> = versions
@@ -201,7 +205,7 @@ impl Store {
             .collect();
         let orgs: HashMap<String, organization::Model> = organization::Entity::find()
             .filter(organization::Column::Id.is_in(org_ids))
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(|o| (o.id.clone(), o))
@@ -213,7 +217,7 @@ impl Store {
             .filter(tool::Column::VersionId.is_in(live.iter().map(|v| v.id.clone())))
             .group_by(tool::Column::VersionId)
             .into_model::<ToolCount>()
-            .all(&self.db)
+            .all(&tx)
             .await?
             .into_iter()
             .map(|c| (c.version_id, c.n))
@@ -250,8 +254,9 @@ impl Store {
     }
 
     pub async fn report_by_id(&self, id: domain::ReportId) -> Result<Option<Report>> {
+        let tx = self.read_tx(RowScope::System).await?;
         let Some(m) = abuse_report::Entity::find_by_id(id.to_string())
-            .one(&self.db)
+            .one(&tx)
             .await?
         else {
             return Ok(None);
@@ -287,13 +292,14 @@ impl Store {
     }
 
     pub async fn counts(&self) -> Result<Counts> {
+        let tx = self.read_tx(RowScope::System).await?;
         Ok(Counts {
-            organizations: organization::Entity::find().count(&self.db).await?,
-            listings: listing::Entity::find().count(&self.db).await?,
-            versions: listing_version::Entity::find().count(&self.db).await?,
-            reports: abuse_report::Entity::find().count(&self.db).await?,
-            audit_entries: audit_entry::Entity::find().count(&self.db).await?,
-            outbox_events: outbox_event::Entity::find().count(&self.db).await?,
+            organizations: organization::Entity::find().count(&tx).await?,
+            listings: listing::Entity::find().count(&tx).await?,
+            versions: listing_version::Entity::find().count(&tx).await?,
+            reports: abuse_report::Entity::find().count(&tx).await?,
+            audit_entries: audit_entry::Entity::find().count(&tx).await?,
+            outbox_events: outbox_event::Entity::find().count(&tx).await?,
         })
     }
 }

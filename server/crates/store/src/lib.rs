@@ -74,6 +74,8 @@ pub(crate) enum RowScope {
     User(domain::UserId),
     /// Steward itself: authentication by secret hash, scheduled jobs.
     System,
+    /// Anyone: only what the public catalog shows.
+    Public,
 }
 
 /// Names the scope for the rest of the transaction (`set_config(…, true)`);
@@ -90,6 +92,7 @@ pub(crate) async fn set_row_scope(
         RowScope::Org(o) => (o.to_string(), String::new(), ""),
         RowScope::User(u) => (String::new(), u.to_string(), ""),
         RowScope::System => (String::new(), String::new(), "system"),
+        RowScope::Public => (String::new(), String::new(), "public"),
     };
     conn.execute_raw(sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,

@@ -82,6 +82,7 @@ impl WriteTx {
     }
 
     pub async fn insert_listing(&self, l: &Listing) -> Result<()> {
+        crate::set_row_scope(&self.tx, self.engine, crate::RowScope::Org(l.org_id)).await?;
         listing::Entity::insert(listing::ActiveModel {
             id: Set(l.id.to_string()),
             org_id: Set(l.org_id.to_string()),
@@ -102,6 +103,7 @@ impl WriteTx {
 
     /// Inserts a version and its manifest's tools.
     pub async fn insert_version(&self, v: &Version, tools: &[Tool]) -> Result<()> {
+        crate::set_row_scope(&self.tx, self.engine, crate::RowScope::Org(v.org_id)).await?;
         listing_version::Entity::insert(listing_version::ActiveModel {
             id: Set(v.id.to_string()),
             listing_id: Set(v.listing_id.to_string()),
@@ -150,6 +152,7 @@ impl WriteTx {
         media_type: &str,
         size: u64,
     ) -> Result<()> {
+        crate::set_row_scope(&self.tx, self.engine, crate::RowScope::Org(org)).await?;
         let existing = evidence::Entity::find_by_id((org.to_string(), digest.to_owned()))
             .one(&self.tx)
             .await?;
@@ -169,7 +172,15 @@ impl WriteTx {
         Ok(())
     }
 
+    /// Files a report against its subject organization (written in that
+    /// organization's scope: a report belongs to the listing's publisher).
     pub async fn insert_report(&self, r: &Report) -> Result<()> {
+        crate::set_row_scope(
+            &self.tx,
+            self.engine,
+            crate::RowScope::Org(r.subject_org_id),
+        )
+        .await?;
         abuse_report::Entity::insert(abuse_report::ActiveModel {
             id: Set(r.id.to_string()),
             listing_id: Set(r.listing_id.to_string()),

@@ -61,7 +61,12 @@ async fn org_with_member_and_token(s: &Store, slug: &str) -> (Org, User, ApiToke
 #[tokio::test]
 async fn every_org_owned_table_has_row_level_security_forced() {
     let Some(db) = postgres().await else { return };
-    for t in migrations::RLS_TABLES {
+    let all: Vec<&str> = migrations::RLS_TABLES
+        .iter()
+        .copied()
+        .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| *t))
+        .collect();
+    for t in &all {
         let n = raw_count(
             &db.store,
             &format!(
@@ -81,15 +86,13 @@ async fn every_org_owned_table_has_row_level_security_forced() {
     }
     // Every table with an org_id column is either under RLS or on the reviewed list
     // of tables whose rows are public marketplace data or the global audit chain.
-    let reviewed = [
-        "listing",
-        "listing_version",
-        "tool",
-        "evidence",
-        "abuse_report",
-        "audit_entry",
-        "outbox_event",
-    ];
+    // The audit chain and the outbox are global by design: one hash chain, one
+    // delivery order. Their org_id says whom an entry concerns, not who owns it.
+    let reviewed = ["audit_entry", "outbox_event"];
+    let marketplace: Vec<&str> = migrations::MARKETPLACE_TABLES
+        .iter()
+        .map(|(t, _)| *t)
+        .collect();
     let tables: Vec<String> = {
         let n = raw_count(
             &db.store,
@@ -102,7 +105,11 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         Vec::new()
     };
     let _ = tables;
-    for t in reviewed.iter().chain(migrations::RLS_TABLES) {
+    for t in reviewed
+        .iter()
+        .chain(migrations::RLS_TABLES)
+        .chain(marketplace.iter())
+    {
         let has = raw_count(
             &db.store,
             &format!(
@@ -122,6 +129,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
             reviewed
                 .iter()
                 .chain(migrations::RLS_TABLES)
+                .chain(marketplace.iter())
                 .map(|t| format!("'{t}'"))
                 .collect::<Vec<_>>()
                 .join(",")
@@ -148,7 +156,10 @@ async fn the_app_role_cannot_bypass_row_level_security() {
     .await
     .unwrap();
     assert_eq!(me, 1, "the app connects as a plain role");
-    for t in migrations::RLS_TABLES {
+    for t in migrations::RLS_TABLES
+        .iter()
+        .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
+    {
         let owns = raw_count(
             &db.store,
             &format!("SELECT count(*) FROM pg_tables WHERE tablename = '{t}' AND tableowner = current_user"),
@@ -167,7 +178,10 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
     let (b, _bob, b_token) = org_with_member_and_token(s, "rls-b").await;
 
     // Raw SQL with no scope named sees nothing, whatever it asks.
-    for t in migrations::RLS_TABLES {
+    for t in migrations::RLS_TABLES
+        .iter()
+        .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
+    {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
                 .await
@@ -215,4 +229,73 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
             .org_id,
         b.id
     );
+}
+
+#[tokio::test]
+async fn the_public_sees_published_listings_only() {
+    use domain::listing::VersionState;
+    use domain::{ListingId, VersionId};
+    use store::records::{CatalogQuery, Listing, Version};
+    let Some(db) = postgres().await else { return };
+    let s = &db.store;
+    let (org, _, _) = org_with_member_and_token(s, "rls-pub").await;
+    let tx = s.begin_write().await.unwrap();
+    for (slug, state) in [
+        ("shown", VersionState::Published),
+        ("hidden", VersionState::Draft),
+    ] {
+        let l = Listing {
+            id: ListingId::new(),
+            org_id: org.id,
+            slug: slug.into(),
+            name: slug.into(),
+            category: "utilities".into(),
+            summary: "s".into(),
+            description: "d".into(),
+            homepage: None,
+            created_at: now_ms(),
+            updated_at: now_ms(),
+        };
+        tx.insert_listing(&l).await.unwrap();
+        let tools = domain::manifest::Manifest::from_tools_list_json(br#"[{"name":"t"}]"#)
+            .unwrap()
+            .tools;
+        tx.insert_version(
+            &Version {
+                id: VersionId::new(),
+                listing_id: l.id,
+                org_id: org.id,
+                version: "1.0.0".into(),
+                state,
+                manifest_digest: None,
+                manifest_format: "mcp_tools_list".into(),
+                created_at: now_ms(),
+                submitted_at: None,
+                published_at: Some(now_ms()),
+            },
+            &tools,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit(
+        domain::audit::AuditRecord::new(domain::audit::Actor::System, "test", "org", org.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    // The public scope sees the published listing, its version and tools; not the draft.
+    assert!(s.listing_by_slug("shown").await.unwrap().is_some());
+    assert!(
+        s.listing_by_slug("hidden").await.unwrap().is_none(),
+        "a draft is invisible to the public"
+    );
+    let cat = s.catalog(&CatalogQuery::default(), 10).await.unwrap();
+    assert_eq!(
+        cat.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>(),
+        vec!["shown"]
+    );
+    assert_eq!(cat[0].tool_count, 1);
+    // The system scope (counts) sees both.
+    assert_eq!(s.counts().await.unwrap().listings, 2);
 }
