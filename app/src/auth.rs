@@ -444,3 +444,40 @@ pub async fn check_domain(slug: String, domain: String) -> Result<DomainCheckIte
             .await?,
     ))
 }
+
+/// Console: all organizations (operators only).
+#[server(endpoint = "console_orgs")]
+pub async fn console_orgs() -> Result<Vec<OrgRef>, AppError> {
+    let actor = session::actor().await?;
+    Ok(session::services()?
+        .console_orgs(&actor)
+        .await?
+        .iter()
+        .map(|o| org_ref(o, &[]))
+        .collect())
+}
+
+/// Console: one organization's members; the read is audited.
+#[server(endpoint = "console_org")]
+pub async fn console_org(slug: String) -> Result<ConsoleOrgView, AppError> {
+    let actor = session::actor().await?;
+    let (org, members) = session::services()?
+        .console_org_members(&actor, &slug)
+        .await?;
+    Ok(ConsoleOrgView {
+        kind_label: org_ref(&org, &[]).kind_label,
+        name: org.name,
+        slug: org.slug,
+        members: members
+            .into_iter()
+            .map(|m| MemberItem {
+                user_id: m.user_id.to_string(),
+                name: m.display_name,
+                email: m.email,
+                roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                role_labels: m.roles.iter().map(|r| r.label().to_owned()).collect(),
+                disabled: m.disabled,
+            })
+            .collect(),
+    })
+}

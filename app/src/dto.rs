@@ -165,3 +165,11 @@ pub struct DomainCheckItem {
     pub checked: String,
     pub last_error: Option<String>,
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleOrgView {
+    pub name: String,
+    pub slug: String,
+    pub kind_label: String,
+    pub members: Vec<MemberItem>,
+}

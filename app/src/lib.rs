@@ -75,7 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog") view=pages::Catalog ssr=SsrMode::Async />
                     <Route path=path!("/listings/:slug") view=pages::Listing ssr=SsrMode::Async />
                     <Route path=path!("/portal") view=pages::Portal />
-                    <Route path=path!("/console") view=pages::Console />
+                    <Route path=path!("/console") view=pages::Console ssr=SsrMode::Async />
+                    <Route path=path!("/console/orgs/:slug") view=pages::ConsoleOrg ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

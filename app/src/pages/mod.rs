@@ -1,18 +1,20 @@
 mod account;
 mod auth;
 mod catalog;
+mod console;
 mod home;
 mod listing;
 mod not_found;
-mod surfaces;
+pub(crate) mod surfaces;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
 pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
+pub use console::{Console, ConsoleOrg};
 pub use home::Home;
 pub use listing::Listing;
 pub use not_found::NotFound;
-pub use surfaces::{Console, Portal, Tenant};
+pub use surfaces::{Portal, Tenant};
 
 use leptos::prelude::*;
 

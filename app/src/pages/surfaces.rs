@@ -18,7 +18,7 @@ fn SurfacePage(
             <p class="lede">{lede}</p>
         </header>
         <div class="alert info" role="status">
-            "Sign-in is required here, and accounts are not open yet. Nothing private is shown without it. "
+            "Sign in with an account of such an organization to work here; nothing private is shown without it. "
             {who}
         </div>
         <section class="section">
@@ -46,8 +46,9 @@ pub fn Portal() -> impl IntoView {
     }
 }
 
+/// What the console is, for people who are not signed in as operators.
 #[component]
-pub fn Console() -> impl IntoView {
+pub fn ConsoleIntro() -> impl IntoView {
     view! {
         <SurfacePage
             title="Operator console"

@@ -38,7 +38,11 @@ const PUBLIC_PAGES: &[&str] = &[
 ];
 
 /// Pages that show one organization's private data, by its slug.
-const ORG_PAGES: &[&str] = &["/orgs/{slug}", "/orgs/{slug}/tokens"];
+const ORG_PAGES: &[&str] = &[
+    "/orgs/{slug}",
+    "/orgs/{slug}/tokens",
+    "/console/orgs/{slug}",
+];
 
 struct OrgA {
     slug: String,
@@ -195,6 +199,8 @@ enum Kind {
     Org,
     /// Acts on the caller's own data: A must stay untouched.
     SelfOnly,
+    /// The operator console: refused (403) to anyone who is not an operator.
+    Console,
 }
 
 /// The arguments that aim each non-public function at organization A. `slug`
@@ -246,6 +252,8 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
             ]),
         ),
         "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
+        "/api/console_orgs" => (Kind::Console, v(&[])),
+        "/api/console_org" => (Kind::Org, v(&[("slug", slug)])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
             Kind::SelfOnly,
@@ -299,7 +307,7 @@ async fn every_server_function_is_classified() {
         private_strings: vec![],
     };
     let fns = registered_fns();
-    assert!(fns.len() >= 22, "discovery found only {fns:?}");
+    assert!(fns.len() >= 24, "discovery found only {fns:?}");
     for f in &fns {
         assert!(
             PUBLIC_FNS.contains(&f.as_str()) || case(f, &fake, "x").is_some(),
@@ -409,6 +417,9 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                 let body = res.text().await.unwrap();
                 for s in &a.private_strings {
                     assert!(!body.contains(s.as_str()), "{f} ({slug}) leaked {s}");
+                }
+                if kind == Kind::Console {
+                    assert_eq!(status, 403, "{f} as a non-operator");
                 }
                 if kind == Kind::Org {
                     let ids_under_b = slug == "org-b";

@@ -872,3 +872,61 @@ async fn sign_up_is_rate_limited_per_client() {
         );
     }
 }
+
+#[tokio::test]
+async fn operators_read_across_organizations_only_through_the_audited_console() {
+    for app in empty_apps().await {
+        let owner = signed_up(&app, "owner@x.example", "Xena").await;
+        org(&owner, "publisher", "x-pub").await;
+        app.services
+            .create_user("ops@op.example", "Opal Ops", PASSWORD, true)
+            .await
+            .unwrap();
+        let ops = Browser::new(&app);
+        assert!(ok(&ops.sign_in("ops@op.example", PASSWORD).await));
+
+        // The directory lists organizations; only operators get it.
+        let res = ops.call("console_orgs", &[]).await;
+        assert_eq!(res.status(), 200);
+        let list: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["slug"] == "x-pub")
+        );
+        assert_eq!(owner.call("console_orgs", &[]).await.status(), 403);
+
+        // Reading another organization's members leaves an audit entry first.
+        let org_id = app
+            .services
+            .store
+            .org_by_slug("x-pub")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let before = app.services.store.audit_len().await.unwrap();
+        let res = ops.call("console_org", &[("slug", "x-pub")]).await;
+        assert_eq!(res.status(), 200);
+        let view: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(view["members"][0]["email"], "owner@x.example");
+        let trail = app
+            .services
+            .store
+            .audit_for_subject("org", &org_id.to_string(), 1)
+            .await
+            .unwrap();
+        assert_eq!(trail[0].action, "operator.read");
+        assert!(trail[0].actor.starts_with("user:"));
+        assert_eq!(app.services.store.audit_len().await.unwrap(), before + 1);
+        // The publisher cannot use the console path on anyone.
+        assert_eq!(
+            owner
+                .call("console_org", &[("slug", "x-pub")])
+                .await
+                .status(),
+            404
+        );
+    }
+}

@@ -913,3 +913,76 @@ impl Services {
         Ok(user)
     }
 }
+
+/// Roles that may read across organizations in the console.
+const CROSS_ORG_READERS: [Role; 4] = [
+    Role::Admin,
+    Role::Auditor,
+    Role::TrustSafety,
+    Role::Security,
+];
+
+impl Services {
+    /// The operator's explicit cross-organization path. Only operators with a
+    /// reading role get here; every read of another organization's private data
+    /// is an audit entry (who, which organization, why) written before the read.
+    async fn operator_read(&self, actor: &Actor, org: &Org, what: &str) -> Result<()> {
+        let Actor::User(user) = actor else {
+            return Err(ServiceError::Unauthorized);
+        };
+        let allowed = self
+            .store
+            .memberships_of(*user)
+            .await?
+            .iter()
+            .any(|(o, roles)| {
+                o.kind == OrgKind::Operator && roles.iter().any(|r| CROSS_ORG_READERS.contains(r))
+            });
+        if !allowed {
+            return Err(ServiceError::NotFound);
+        }
+        let tx = self.store.begin_write().await?;
+        tx.commit(
+            AuditRecord::new(actor.audit(), "operator.read", "org", org.id)
+                .org(org.id)
+                .detail(serde_json::json!({"what": what})),
+            vec![],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Console: every organization (names and kinds are not private).
+    pub async fn console_orgs(&self, actor: &Actor) -> Result<Vec<Org>> {
+        let Actor::User(user) = actor else {
+            return Err(ServiceError::Unauthorized);
+        };
+        let operator = self
+            .store
+            .memberships_of(*user)
+            .await?
+            .iter()
+            .any(|(o, _)| o.kind == OrgKind::Operator);
+        if !operator {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.store.all_orgs().await?)
+    }
+
+    /// Console: one organization's members, read across the boundary and audited.
+    pub async fn console_org_members(
+        &self,
+        actor: &Actor,
+        slug: &str,
+    ) -> Result<(Org, Vec<Member>)> {
+        user_of(actor)?;
+        let org = self
+            .store
+            .org_by_slug(slug)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.operator_read(actor, &org, "members").await?;
+        let members = self.store.in_org(org.id).members().await?;
+        Ok((org, members))
+    }
+}

@@ -94,6 +94,17 @@ impl Store {
             .transpose()
     }
 
+    /// Every organization, by name (names, kinds and slugs are not private).
+    pub async fn all_orgs(&self) -> Result<Vec<Org>> {
+        organization::Entity::find()
+            .order_by_asc(organization::Column::Name)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(org_from)
+            .collect()
+    }
+
     pub async fn org_by_id(&self, id: domain::OrgId) -> Result<Option<Org>> {
         organization::Entity::find_by_id(id.to_string())
             .one(&self.db)
