@@ -22,6 +22,7 @@
 #   BENCH_SKIP_BUILD 1 to use the binaries and site already built
 #   BENCH_SKIP_INFO  1 to skip the info-logging run
 #   BENCH_SKIP_BREAKDOWN 1 to skip the /healthz, / and /api/v1/listings runs
+#   BENCH_NICE       nice value of the servers and wrk (default -10 as root, else 0)
 #   BENCH_OUT        where to write the Markdown report (default target/bench/results.md)
 #   CARGO_TARGET_DIR as for cargo (default target)
 set -euo pipefail
@@ -33,6 +34,9 @@ warmup="${BENCH_WARMUP:-3s}"
 settings="${BENCH_SETTINGS:-1x32 2x64}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 out="${BENCH_OUT:-target/bench/results.md}"
+# Servers and wrk run at this nice value (default -10 as root), so that a build
+# started elsewhere during the run disturbs the figures less. 0 to disable.
+nice="${BENCH_NICE:-$([[ $EUID -eq 0 ]] && echo -10 || echo 0)}"
 steward_addr=127.0.0.1:3200
 constant_addr=127.0.0.1:3201
 # A site of its own, so a `make site` (dev build) elsewhere cannot swap the bundle
@@ -120,9 +124,10 @@ RUST_LOG=warn timeout 60 "$steward_bin" seed --demo >"$tmp/seed.log" 2>&1 \
   || { cat "$tmp/seed.log" >&2; die "steward seed --demo failed"; }
 
 start_steward() { # RUST_LOG value, log file
-  RUST_LOG="$1" STEWARD_ADDR="$steward_addr" "$steward_bin" serve >"$2" 2>&1 &
+  RUST_LOG="$1" STEWARD_ADDR="$steward_addr" nice -n "$nice" "$steward_bin" serve >"$2" 2>&1 &
   steward_pid=$!
   pids+=("$steward_pid")
+  echo "$steward_pid" >>"$tmp/ours"
   wait_for "http://$steward_addr/readyz" 30 || { cat "$2" >&2; die "steward did not become ready"; }
 }
 
@@ -135,9 +140,10 @@ cards=$(grep -o 'class="listing-card"' "$page" | wc -l)
 ((cards > 0)) || die "the saved catalog page shows no listings"
 log "catalog page: $page_bytes bytes, $cards listings"
 
-"$constant_bin" --body "$page" --addr "$constant_addr" >"$tmp/constant.log" 2>&1 &
+nice -n "$nice" "$constant_bin" --body "$page" --addr "$constant_addr" >"$tmp/constant.log" 2>&1 &
 constant_pid=$!
 pids+=("$constant_pid")
+echo "$constant_pid" >>"$tmp/ours"
 wait_for "http://$constant_addr/catalog" 15 || { cat "$tmp/constant.log" >&2; die "bench_constant did not start"; }
 cmp -s "$page" <(curl -sf --max-time 10 "http://$constant_addr/catalog") \
   || die "bench_constant does not serve the saved page"
@@ -145,7 +151,18 @@ second=$(curl -sf --max-time 10 "http://$steward_addr/catalog" | wc -c)
 [[ "$second" == "$page_bytes" ]] || log "note: steward's catalog is $second bytes on a second request (was $page_bytes)"
 
 # Samples, once a second, how many build processes run while we measure.
-( while :; do ps -eo comm= | grep -cE "$build_re" >>"$tmp/busy" || true; sleep 1; done ) &
+# Samples, once a second, how many threads of other processes are runnable (a
+# build, a test suite, another server under load) while we measure.
+(
+  self=$BASHPID
+  while :; do
+    ps -eLo pid=,stat=,comm= | awk -v self="$self" -v ours="$(cat "$tmp/ours" 2>/dev/null | tr '\n' ' ')" '
+      BEGIN { n = split(ours, o, " "); for (i = 1; i <= n; i++) skip[o[i]] = 1; skip[self] = 1 }
+      $2 ~ /^R/ && !($1 in skip) && $3 !~ /^(wrk|ps|awk|sleep)$/ { c++ }
+      END { print c + 0 }' >>"$tmp/busy"
+    sleep 1
+  done
+) &
 pids+=($!)
 
 # --- load --------------------------------------------------------------------
@@ -164,7 +181,7 @@ check_alive() {
 run_wrk() {
   local name=$1 url=$2 t=$3 c=$4 d=$5
   check_alive
-  timeout $(($(secs "$d") + 30)) wrk -t"$t" -c"$c" -d"$d" --timeout 5s --latency "$url" >"$tmp/wrk-$name.txt" 2>&1 \
+  timeout $(($(secs "$d") + 30)) nice -n "$nice" wrk -t"$t" -c"$c" -d"$d" --timeout 5s --latency "$url" >"$tmp/wrk-$name.txt" 2>&1 \
     || { cat "$tmp/wrk-$name.txt" >&2; check_alive; die "wrk failed ($name)"; }
   check_alive
 }
@@ -228,9 +245,10 @@ if [[ "${BENCH_SKIP_INFO:-0}" != 1 ]]; then
   for i in "${!pids[@]}"; do [[ ${pids[$i]} == "$steward_pid" ]] && unset 'pids[i]'; done
   # The default filter (RUST_LOG unset): info, with tower_http's per-request lines.
   log "restarting steward with the default (info) logging, stderr to a file"
-  env -u RUST_LOG STEWARD_ADDR="$steward_addr" "$steward_bin" serve >"$tmp/steward-info.log" 2>&1 &
+  env -u RUST_LOG STEWARD_ADDR="$steward_addr" nice -n "$nice" "$steward_bin" serve >"$tmp/steward-info.log" 2>&1 &
   steward_pid=$!
   pids+=("$steward_pid")
+  echo "$steward_pid" >>"$tmp/ours"
   wait_for "http://$steward_addr/readyz" 30 || { cat "$tmp/steward-info.log" >&2; die "steward (info) did not become ready"; }
   log "warm-up catalog-info -t$t -c$c ($warmup)"
   run_wrk "warmup" "http://$steward_addr/catalog" "$t" "$c" "$warmup"
@@ -243,7 +261,7 @@ if [[ "${BENCH_SKIP_INFO:-0}" != 1 ]]; then
 fi
 
 busy_seen=$(awk '$1 > 0 { n++ } END { print n + 0 }' "$tmp/busy")
-((busy_seen == 0)) || log "WARNING: build/test processes ran during $busy_seen s of the measurements"
+((busy_seen == 0)) || log "WARNING: other processes were running during $busy_seen s of the measurements; the figures are low"
 
 # --- WASM bundle -------------------------------------------------------------
 size_row() { # label file
@@ -269,7 +287,7 @@ mkdir -p "$(dirname "$out")"
   echo "## Run $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
   echo
   echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(uname -sr)"
-  echo "- load average before the run: $load_before; build/test processes at the start: $busy, during the measurements: $busy_seen of $(wc -l <"$tmp/busy") one-second samples saw any"
+  echo "- load average before the run: $load_before; build processes at the start: $busy; other runnable threads seen in $busy_seen of $(wc -l <"$tmp/busy") one-second samples during the measurements; servers and wrk at nice $nice"
   echo "- $(rustc --version), $(wrk --version 2>&1 | head -1 | awk '{print "wrk " $2}')"
   echo "- page: GET /catalog, $page_bytes bytes, $cards listings (demo seed, SQLite); wrk ${duration} per run after a ${warmup} warm-up"
   echo
