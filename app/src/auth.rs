@@ -120,6 +120,18 @@ pub async fn sign_in_options() -> Result<Vec<(String, String)>, AppError> {
     Ok(use_context::<ExternalProviders>().unwrap_or_default().0)
 }
 
+#[cfg(feature = "ssr")]
+fn member_item(m: services::records::Member) -> MemberItem {
+    MemberItem {
+        user_id: m.user_id.to_string(),
+        name: m.display_name,
+        email: m.email,
+        roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        role_labels: m.roles.iter().map(|r| r.label().to_owned()).collect(),
+        disabled: m.disabled,
+    }
+}
+
 /// Who is signed in (nothing if nobody).
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<MeView>, AppError> {
@@ -237,18 +249,7 @@ pub async fn org_page(slug: String) -> Result<OrgView, AppError> {
         can_manage: a.can_manage,
         is_publisher: a.org.kind == services::domain::org::OrgKind::Publisher,
         my_roles: a.my_roles.iter().map(|r| r.label().to_owned()).collect(),
-        members: a
-            .members
-            .into_iter()
-            .map(|m| MemberItem {
-                user_id: m.user_id.to_string(),
-                name: m.display_name,
-                email: m.email,
-                roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-                role_labels: m.roles.iter().map(|r| r.label().to_owned()).collect(),
-                disabled: m.disabled,
-            })
-            .collect(),
+        members: a.members.into_iter().map(member_item).collect(),
         invitations: a
             .invitations
             .into_iter()
@@ -468,16 +469,6 @@ pub async fn console_org(slug: String) -> Result<ConsoleOrgView, AppError> {
         kind_label: org_ref(&org, &[]).kind_label,
         name: org.name,
         slug: org.slug,
-        members: members
-            .into_iter()
-            .map(|m| MemberItem {
-                user_id: m.user_id.to_string(),
-                name: m.display_name,
-                email: m.email,
-                roles: m.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-                role_labels: m.roles.iter().map(|r| r.label().to_owned()).collect(),
-                disabled: m.disabled,
-            })
-            .collect(),
+        members: members.into_iter().map(member_item).collect(),
     })
 }

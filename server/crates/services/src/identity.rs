@@ -699,18 +699,24 @@ impl Services {
         Ok(())
     }
 
+    /// The roles a person holds in operator organizations.
+    async fn operator_roles(&self, user: UserId) -> Result<Vec<Role>> {
+        Ok(self
+            .store
+            .memberships_of(user)
+            .await?
+            .into_iter()
+            .filter(|(o, _)| o.kind == OrgKind::Operator)
+            .flat_map(|(_, roles)| roles)
+            .collect())
+    }
+
     /// Holds `role` in an operator organization (the CLI, as System, always does).
     pub async fn require_operator(&self, actor: &Actor, role: Role) -> Result<()> {
         match actor {
             Actor::System => Ok(()),
             Actor::User(id) => {
-                let ok = self
-                    .store
-                    .memberships_of(*id)
-                    .await?
-                    .iter()
-                    .any(|(o, roles)| o.kind == OrgKind::Operator && roles.contains(&role));
-                if ok {
+                if self.operator_roles(*id).await?.contains(&role) {
                     Ok(())
                 } else {
                     Err(ServiceError::Forbidden)
@@ -930,15 +936,8 @@ impl Services {
         let Actor::User(user) = actor else {
             return Err(ServiceError::Unauthorized);
         };
-        let allowed = self
-            .store
-            .memberships_of(*user)
-            .await?
-            .iter()
-            .any(|(o, roles)| {
-                o.kind == OrgKind::Operator && roles.iter().any(|r| CROSS_ORG_READERS.contains(r))
-            });
-        if !allowed {
+        let roles = self.operator_roles(*user).await?;
+        if !roles.iter().any(|r| CROSS_ORG_READERS.contains(r)) {
             return Err(ServiceError::NotFound);
         }
         let tx = self.store.begin_write().await?;
@@ -957,13 +956,7 @@ impl Services {
         let Actor::User(user) = actor else {
             return Err(ServiceError::Unauthorized);
         };
-        let operator = self
-            .store
-            .memberships_of(*user)
-            .await?
-            .iter()
-            .any(|(o, _)| o.kind == OrgKind::Operator);
-        if !operator {
+        if self.operator_roles(*user).await?.is_empty() {
             return Err(ServiceError::Forbidden);
         }
         Ok(self.store.all_orgs().await?)
