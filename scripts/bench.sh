@@ -10,7 +10,8 @@
 #      the ratio catalog/constant;
 #   4. at the first setting only, loads steward's /healthz, / and /api/v1/listings
 #      (where the time goes), then restarts steward with its default logging (info:
-#      one line per request) and loads /catalog again to show what that costs;
+#      one line per request) and loads /catalog and /healthz again to show what
+#      that costs;
 #   5. measures the release WASM bundle: raw, gzip -9 and brotli -q 11 bytes.
 #
 # Everything it starts is stopped on exit. Traffic goes to 127.0.0.1 only.
@@ -22,6 +23,7 @@
 #   BENCH_SKIP_BUILD 1 to use the binaries and site already built
 #   BENCH_SKIP_INFO  1 to skip the info-logging run
 #   BENCH_SKIP_BREAKDOWN 1 to skip the /healthz, / and /api/v1/listings runs
+#   BENCH_PERF       1 to add a perf profile of steward serving /catalog
 #   BENCH_NICE       nice value of the servers and wrk (default -10 as root, else 0)
 #   BENCH_OUT        where to write the Markdown report (default target/bench/results.md)
 #   CARGO_TARGET_DIR as for cargo (default target)
@@ -150,16 +152,16 @@ cmp -s "$page" <(curl -sf --max-time 10 "http://$constant_addr/catalog") \
 second=$(curl -sf --max-time 10 "http://$steward_addr/catalog" | wc -c)
 [[ "$second" == "$page_bytes" ]] || log "note: steward's catalog is $second bytes on a second request (was $page_bytes)"
 
-# Samples, once a second, how many build processes run while we measure.
 # Samples, once a second, how many threads of other processes are runnable (a
-# build, a test suite, another server under load) while we measure.
+# build, a test suite, another server under load) while we measure. Kernel
+# threads, this script and its helpers (wrk, perf, the sampler) do not count.
 (
   self=$BASHPID
   while :; do
-    ps -eLo pid=,stat=,comm= | awk -v self="$self" -v ours="$(cat "$tmp/ours" 2>/dev/null | tr '\n' ' ')" '
-      BEGIN { n = split(ours, o, " "); for (i = 1; i <= n; i++) skip[o[i]] = 1; skip[self] = 1 }
-      $2 ~ /^R/ && !($1 in skip) && $3 !~ /^(wrk|ps|awk|sleep)$/ { c++ }
-      END { print c + 0 }' >>"$tmp/busy"
+    ps -eLo pid=,ppid=,stat=,comm= | awk -v self="$self" -v main="$$" -v ours="$(cat "$tmp/ours" 2>/dev/null | tr '\n' ' ')" '
+      BEGIN { n = split(ours, o, " "); for (i = 1; i <= n; i++) skip[o[i]] = 1; skip[self] = 1; skip[main] = 1; skip[2] = 1 }
+      $3 ~ /^R/ && !($1 in skip) && !($2 in skip) && $4 !~ /^(wrk|perf|ps|awk|sleep|cat|tr)$/ { c++; seen = seen " " $4 }
+      END { print c + 0, seen }' >>"$tmp/busy"
     sleep 1
   done
 ) &
@@ -238,7 +240,32 @@ if [[ "${BENCH_SKIP_BREAKDOWN:-0}" != 1 ]]; then
   done
 fi
 
-info_line=""
+# Optional: a CPU profile of steward under the first setting (perf record; no
+# call graphs, the release build has no frame pointers): time by thread and by
+# library, and the hottest symbols.
+perf_txt=""
+if [[ "${BENCH_PERF:-0}" == 1 ]]; then
+  command -v perf >/dev/null || die "BENCH_PERF=1 needs perf (apt-get install -y linux-perf)"
+  s=${settings%% *} t=${s%x*} c=${s#*x}
+  log "profiling steward under -t$t -c$c ($duration)"
+  timeout $(($(secs "$duration") + 30)) nice -n "$nice" wrk -t"$t" -c"$c" -d"$duration" --timeout 5s \
+    "http://$steward_addr/catalog" >"$tmp/wrk-perf.txt" 2>&1 &
+  wrk_pid=$!
+  sleep 1
+  perf record -q -F 499 -p "$steward_pid" -o "$tmp/perf.data" -- sleep $(( $(secs "$duration") > 3 ? $(secs "$duration") - 2 : 1 )) >/dev/null 2>&1 \
+    || die "perf record failed (kernel.perf_event_paranoid?)"
+  wait "$wrk_pid" || true
+  check_alive
+  perf_txt="$tmp/perf.txt"
+  {
+    echo "By thread:"; perf report -i "$tmp/perf.data" --stdio --sort comm 2>&1 | grep -E '^ +[0-9]' || true
+    echo "By library:"; perf report -i "$tmp/perf.data" --stdio --sort dso 2>&1 | grep -E '^ +[0-9]' || true
+    echo "Hottest symbols:"; perf report -i "$tmp/perf.data" --stdio --sort sym 2>&1 | grep -E '^ +[0-9]' | head -25 || true
+  } >"$perf_txt"
+  [[ $(wc -l <"$perf_txt") -gt 3 ]] || { perf report -i "$tmp/perf.data" --stdio 2>&1 | head -20 >&2; die "perf recorded nothing usable"; }
+fi
+
+info_lines=()
 if [[ "${BENCH_SKIP_INFO:-0}" != 1 ]]; then
   s=${settings%% *} t=${s%x*} c=${s#*x}
   stop "$steward_pid"
@@ -250,17 +277,24 @@ if [[ "${BENCH_SKIP_INFO:-0}" != 1 ]]; then
   pids+=("$steward_pid")
   echo "$steward_pid" >>"$tmp/ours"
   wait_for "http://$steward_addr/readyz" 30 || { cat "$tmp/steward-info.log" >&2; die "steward (info) did not become ready"; }
-  log "warm-up catalog-info -t$t -c$c ($warmup)"
-  run_wrk "warmup" "http://$steward_addr/catalog" "$t" "$c" "$warmup"
-  before=$(wc -c <"$tmp/steward-info.log")
-  log "measuring catalog-info -t$t -c$c ($duration)"
-  run_wrk "catalog-info-$s" "http://$steward_addr/catalog" "$t" "$c" "$duration"
-  after=$(wc -c <"$tmp/steward-info.log")
-  results+=("catalog-info $s $(parse_wrk "$tmp/wrk-catalog-info-$s.txt")")
-  info_line="$s $((after - before))"
+  # /catalog, and /healthz when the breakdown ran (to compare with its warn run).
+  pairs=("catalog /catalog")
+  [[ "${BENCH_SKIP_BREAKDOWN:-0}" == 1 ]] || pairs+=("healthz /healthz")
+  for pair in "${pairs[@]}"; do
+    set -- $pair
+    log "warm-up $1-info -t$t -c$c ($warmup)"
+    run_wrk "warmup" "http://$steward_addr$2" "$t" "$c" "$warmup"
+    before=$(wc -c <"$tmp/steward-info.log")
+    log "measuring $1-info -t$t -c$c ($duration)"
+    run_wrk "$1-info-$s" "http://$steward_addr$2" "$t" "$c" "$duration"
+    after=$(wc -c <"$tmp/steward-info.log")
+    results+=("$1-info $s $(parse_wrk "$tmp/wrk-$1-info-$s.txt")")
+    info_lines+=("$1 $s $((after - before))")
+  done
 fi
 
 busy_seen=$(awk '$1 > 0 { n++ } END { print n + 0 }' "$tmp/busy")
+busy_who=$(awk '{ for (i = 2; i <= NF; i++) c[$i]++ } END { for (k in c) print c[k], k }' "$tmp/busy" | sort -rn | head -3 | awk '{ printf "%s%s (%s)", sep, $2, $1; sep = ", " }')
 ((busy_seen == 0)) || log "WARNING: other processes were running during $busy_seen s of the measurements; the figures are low"
 
 # --- WASM bundle -------------------------------------------------------------
@@ -280,14 +314,14 @@ rps_of() { # target setting -> requests/sec
     [[ $r == "$want "* ]] && { set -- $r; echo "$3"; return; }
   done
 }
-kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
+kib() { awk -v b="$1" 'BEGIN { if (b >= 10485760) printf "%.1f MiB", b / 1048576; else printf "%.1f KiB", b / 1024 }'; }
 
 mkdir -p "$(dirname "$out")"
 {
   echo "## Run $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
   echo
-  echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(uname -sr)"
-  echo "- load average before the run: $load_before; build processes at the start: $busy; other runnable threads seen in $busy_seen of $(wc -l <"$tmp/busy") one-second samples during the measurements; servers and wrk at nice $nice"
+  echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(awk '/^MemTotal:/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+  echo "- load average before the run: $load_before; build processes at the start: $busy; other processes' runnable threads seen in $busy_seen of $(wc -l <"$tmp/busy") one-second samples during the measurements${busy_who:+ (mostly $busy_who)}; servers and wrk at nice $nice"
   echo "- $(rustc --version), $(wrk --version 2>&1 | head -1 | awk '{print "wrk " $2}')"
   echo "- page: GET /catalog, $page_bytes bytes, $cards listings (demo seed, SQLite); wrk ${duration} per run after a ${warmup} warm-up"
   echo
@@ -299,6 +333,7 @@ mkdir -p "$(dirname "$out")"
       catalog) name="steward /catalog (RUST_LOG=warn)" ;;
       constant) name="bench_constant (same bytes)" ;;
       catalog-info) name="steward /catalog (default info logging)" ;;
+      healthz-info) name="steward /healthz (default info logging)" ;;
       healthz) name="steward /healthz (RUST_LOG=warn)" ;;
       home) name="steward / (RUST_LOG=warn)" ;;
       api-listings) name="steward /api/v1/listings (RUST_LOG=warn)" ;;
@@ -310,11 +345,11 @@ mkdir -p "$(dirname "$out")"
     a=$(rps_of catalog "$s") b=$(rps_of constant "$s")
     echo "- ratio catalog/constant at -t${s%x*} -c${s#*x}: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f (%.1f%%)", a / b, 100 * a / b }')"
   done
-  if [[ -n $info_line ]]; then
-    set -- $info_line
-    a=$(rps_of catalog-info "$1") b=$(rps_of catalog "$1")
-    echo "- info logging vs warn at -t${1%x*} -c${1#*x}: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f (%+.1f%%)", a / b, 100 * (a - b) / b }'), $(kib "$2") of log written during the run"
-  fi
+  for r in "${info_lines[@]}"; do
+    set -- $r
+    a=$(rps_of "$1-info" "$2") b=$(rps_of "$1" "$2")
+    echo "- $1, default info logging vs RUST_LOG=warn at -t${2%x*} -c${2#*x}: $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f (%+.1f%%)", a / b, 100 * (a - b) / b }'), $(kib "$3") of log written during the ${duration} run"
+  done
   echo
   echo "| release bundle | raw bytes | gzip -9 | brotli -q 11 |"
   echo "|---|---:|---:|---:|"
@@ -325,5 +360,14 @@ mkdir -p "$(dirname "$out")"
     tr=$((tr + $2)) tg=$((tg + $3)) tb=$((tb + $4))
   done
   echo "| total | $tr ($(kib $tr)) | $tg ($(kib $tg)) | $tb ($(kib $tb)) |"
+  if [[ -n $perf_txt ]]; then
+    echo
+    first=${settings%% *}
+    echo "CPU profile of steward, GET /catalog at -t${first%x*} -c${first#*x} (perf record -F 499, $(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk-perf.txt") req/s meanwhile):"
+    echo
+    echo '```'
+    cat "$perf_txt"
+    echo '```'
+  fi
 } | tee "$out"
 log "report written to $out"
