@@ -65,6 +65,64 @@ impl StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What [`Store::read_tx`] hands out.
+pub(crate) enum ReadConn {
+    Tx(sea_orm::DatabaseTransaction),
+    Pool(DatabaseConnection),
+}
+
+impl ReadConn {
+    pub(crate) async fn commit(self) -> Result<()> {
+        if let ReadConn::Tx(tx) = self {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for ReadConn {
+    fn get_database_backend(&self) -> sea_orm::DbBackend {
+        match self {
+            ReadConn::Tx(c) => c.get_database_backend(),
+            ReadConn::Pool(c) => c.get_database_backend(),
+        }
+    }
+    async fn execute_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        match self {
+            ReadConn::Tx(c) => c.execute_raw(stmt).await,
+            ReadConn::Pool(c) => c.execute_raw(stmt).await,
+        }
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        match self {
+            ReadConn::Tx(c) => c.execute_unprepared(sql).await,
+            ReadConn::Pool(c) => c.execute_unprepared(sql).await,
+        }
+    }
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        match self {
+            ReadConn::Tx(c) => c.query_one_raw(stmt).await,
+            ReadConn::Pool(c) => c.query_one_raw(stmt).await,
+        }
+    }
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        match self {
+            ReadConn::Tx(c) => c.query_all_raw(stmt).await,
+            ReadConn::Pool(c) => c.query_all_raw(stmt).await,
+        }
+    }
+}
+
 /// Whom a transaction acts for, under PostgreSQL row-level security.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum RowScope {
@@ -148,13 +206,20 @@ impl Store {
         )
     }
 
-    /// A transaction for reads under PostgreSQL row-level security, acting for
-    /// `scope`. Dropping it ends it.
-    pub(crate) async fn read_tx(&self, scope: RowScope) -> Result<sea_orm::DatabaseTransaction> {
+    /// A connection for reads under PostgreSQL row-level security, acting for
+    /// `scope`: a transaction that names the scope on PostgreSQL; the plain pool
+    /// on SQLite, which has no row-level security (and where an abandoned read
+    /// transaction would pin an old snapshot on a pooled connection).
+    pub(crate) async fn read_tx(&self, scope: RowScope) -> Result<ReadConn> {
         use sea_orm::TransactionTrait;
-        let tx = self.db.begin().await?;
-        set_row_scope(&tx, self.engine, scope).await?;
-        Ok(tx)
+        match self.engine {
+            Engine::Sqlite => Ok(ReadConn::Pool(self.db.clone())),
+            Engine::Postgres => {
+                let tx = self.db.begin().await?;
+                set_row_scope(&tx, self.engine, scope).await?;
+                Ok(ReadConn::Tx(tx))
+            }
+        }
     }
 
     /// Starts a write transaction (see the crate's invariants).
