@@ -55,9 +55,9 @@ pub mod session {
         Ok(())
     }
 
-    /// The signed-in person, checked live: a disabled or deleted account, or a
+    /// The signed-in account, checked live: a disabled or deleted account, or a
     /// session past its absolute lifetime, is signed out here.
-    pub async fn principal() -> Result<Option<Principal>, AppError> {
+    async fn session_user() -> Result<Option<services::records::User>, AppError> {
         let s = session().await?;
         let Some(user) = s.get::<String>(USER_KEY).await.map_err(internal)? else {
             return Ok(None);
@@ -69,7 +69,7 @@ pub mod session {
             .unwrap_or(0);
         let expired = services::records_now() - since > ABSOLUTE_LIFETIME_MS;
         let found = match user.parse::<UserId>() {
-            Ok(id) if !expired => services()?.principal(id).await?,
+            Ok(id) if !expired => services()?.active_user(id).await?,
             _ => None,
         };
         if found.is_none() {
@@ -78,19 +78,21 @@ pub mod session {
         Ok(found)
     }
 
-    /// The actor for a service call: a person, or anonymous.
-    pub async fn actor() -> Result<Actor, AppError> {
-        Ok(match principal().await? {
-            Some(p) => Actor::User(p.user.id),
-            None => Actor::Anonymous,
-        })
+    /// The signed-in person with their memberships (for what the header shows).
+    pub async fn principal() -> Result<Option<Principal>, AppError> {
+        match session_user().await? {
+            Some(u) => Ok(services()?.principal(u.id).await?),
+            None => Ok(None),
+        }
     }
 
-    /// Like [`actor`], but sign-in is required.
-    pub async fn signed_in() -> Result<Principal, AppError> {
-        principal()
-            .await?
-            .ok_or_else(|| AppError::from(ServiceError::Unauthorized))
+    /// The actor for a service call: a person, or anonymous. Only the account
+    /// is checked here; the service looks up the memberships it needs.
+    pub async fn actor() -> Result<Actor, AppError> {
+        Ok(match session_user().await? {
+            Some(u) => Actor::User(u.id),
+            None => Actor::Anonymous,
+        })
     }
 }
 

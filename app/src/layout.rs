@@ -33,11 +33,7 @@ fn UserMenu() -> impl IntoView {
     let version = expect_context::<crate::AuthVersion>().0;
     let who = Resource::new(move || version.get(), |_| me());
     let sign_out = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if matches!(sign_out.value().get(), Some(Ok(()))) {
-            version.update(|v| *v += 1);
-        }
-    });
+    crate::AuthVersion(version).bump_on_ok(sign_out.value());
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

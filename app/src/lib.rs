@@ -30,6 +30,21 @@ pub use error::AppError;
 #[derive(Clone, Copy)]
 pub struct AuthVersion(pub RwSignal<u32>);
 
+impl AuthVersion {
+    /// Bumps the version each time `value` (an action's result) turns `Ok`.
+    pub fn bump_on_ok<T, S>(self, value: S)
+    where
+        T: Send + Sync + 'static,
+        S: leptos::prelude::With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+    {
+        Effect::new(move |_| {
+            if value.with(|r| matches!(r, Some(Ok(_)))) {
+                self.0.update(|v| *v += 1);
+            }
+        });
+    }
+}
+
 /// The HTML document around the app (rendered on the server only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

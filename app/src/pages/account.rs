@@ -528,11 +528,7 @@ pub fn AcceptInvitationPage() -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
     let version = expect_context::<crate::AuthVersion>().0;
     let me_res = Resource::new(move || version.get(), |_| me());
-    Effect::new(move |_| {
-        if matches!(accept.value().get(), Some(Ok(()))) {
-            version.update(|v| *v += 1);
-        }
-    });
+    crate::AuthVersion(version).bump_on_ok(accept.value());
     view! {
         <Title text="Invitation" />
         <header class="page-header"><h1>"Join an organization"</h1></header>

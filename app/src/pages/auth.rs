@@ -50,12 +50,7 @@ pub fn SignIn() -> impl IntoView {
     let value = action.value();
     let err = move |f| field_error(value, f);
     let next = move || use_query_map().read().get("next").unwrap_or_default();
-    let bump = expect_context::<crate::AuthVersion>();
-    Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(()))) {
-            bump.0.update(|v| *v += 1);
-        }
-    });
+    expect_context::<crate::AuthVersion>().bump_on_ok(value);
     view! {
         <Title text="Sign in" />
         <div class="narrow stack">
@@ -122,12 +117,7 @@ pub fn SignUp() -> impl IntoView {
     let value = action.value();
     let err = move |f| field_error(value, f);
     let next = move || use_query_map().read().get("next").unwrap_or_default();
-    let bump = expect_context::<crate::AuthVersion>();
-    Effect::new(move |_| {
-        if matches!(value.get(), Some(Ok(()))) {
-            bump.0.update(|v| *v += 1);
-        }
-    });
+    expect_context::<crate::AuthVersion>().bump_on_ok(value);
     view! {
         <Title text="Create an account" />
         <div class="narrow stack">

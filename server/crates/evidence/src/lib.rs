@@ -160,9 +160,13 @@ impl EvidenceStore {
     }
 
     /// Whether the store answers (for readiness).
+    /// One listing request proves the store is reachable.
     pub async fn ping(&self) -> Result<()> {
-        use futures_like::first;
-        first(&self.inner).await
+        let prefix = ObjectPath::from("orgs");
+        match self.inner.list_with_delimiter(Some(&prefix)).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 
@@ -172,25 +176,6 @@ fn sync_file_and_dir(file: &Path) -> std::io::Result<()> {
         std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(())
-}
-
-mod futures_like {
-    use std::sync::Arc;
-
-    use object_store::ObjectStore;
-
-    /// Lists nothing in particular: one request proves the store is reachable.
-    pub async fn first(store: &Arc<dyn ObjectStore>) -> super::Result<()> {
-        let prefix = object_store::path::Path::from("orgs");
-        store
-            .list_with_delimiter(Some(&prefix))
-            .await
-            .map(|_| ())
-            .or_else(|e| match e {
-                object_store::Error::NotFound { .. } => Ok(()),
-                e => Err(e.into()),
-            })
-    }
 }
 
 #[cfg(test)]

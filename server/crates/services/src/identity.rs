@@ -205,14 +205,20 @@ impl Services {
         Ok(())
     }
 
+    /// The account behind a session, if it still exists and is active.
+    pub async fn active_user(&self, user: UserId) -> Result<Option<User>> {
+        Ok(self
+            .store
+            .user_by_id(user)
+            .await?
+            .filter(|u| u.disabled_at.is_none()))
+    }
+
     /// The person behind a session, if their account still exists and is active.
     pub async fn principal(&self, user: UserId) -> Result<Option<Principal>> {
-        let Some(user) = self.store.user_by_id(user).await? else {
+        let Some(user) = self.active_user(user).await? else {
             return Ok(None);
         };
-        if user.disabled_at.is_some() {
-            return Ok(None);
-        }
         let memberships = self.store.memberships_of(user.id).await?;
         Ok(Some(Principal { user, memberships }))
     }
@@ -301,12 +307,9 @@ impl Services {
         Ok((org, roles))
     }
 
-    /// [`Self::managed_org`] for the other service modules.
-    pub(crate) async fn managed_org_pub(&self, actor: &Actor, slug: &str) -> Result<Org> {
-        self.managed_org(actor, slug).await
-    }
-
-    async fn managed_org(&self, actor: &Actor, slug: &str) -> Result<Org> {
+    /// The organization named `slug`, if the actor manages it (404 if they are
+    /// not a member, 403 if they are but do not manage it).
+    pub(crate) async fn managed_org(&self, actor: &Actor, slug: &str) -> Result<Org> {
         let (org, roles) = self.member_org(actor, slug).await?;
         if !roles.contains(&Role::manager_of(org.kind)) {
             return Err(ServiceError::Forbidden);

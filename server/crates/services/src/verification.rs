@@ -55,7 +55,7 @@ impl Services {
     }
 
     async fn managed_publisher(&self, actor: &Actor, slug: &str) -> Result<Org> {
-        let org = self.managed_org_pub(actor, slug).await?;
+        let org = self.managed_org(actor, slug).await?;
         if org.kind != OrgKind::Publisher {
             return Err(ServiceError::Invalid(
                 "Only publisher organizations verify domains.".into(),
@@ -251,7 +251,7 @@ impl Services {
 
     /// A publisher's checks, for its managers.
     pub async fn domain_checks(&self, actor: &Actor, slug: &str) -> Result<Vec<DomainCheck>> {
-        let org = self.managed_org_pub(actor, slug).await?;
+        let org = self.managed_org(actor, slug).await?;
         if org.kind != OrgKind::Publisher {
             return Ok(Vec::new());
         }

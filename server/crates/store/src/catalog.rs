@@ -20,7 +20,7 @@ fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
         .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
 }
 
-fn org_from(m: organization::Model) -> Result<Org> {
+pub(crate) fn org_from(m: organization::Model) -> Result<Org> {
     Ok(Org {
         id: parse_id(&m.id)?,
         kind: OrgKind::parse(&m.kind)

@@ -143,15 +143,18 @@ impl Store {
         for r in rows {
             by_org.entry(r.org_id).or_default().push(role(&r.role)?);
         }
-        let mut out = Vec::with_capacity(by_org.len());
-        for (org_id, mut roles) in by_org {
-            roles.sort();
-            if let Some(org) = self.org_by_id(parse_id(&org_id)?).await? {
-                out.push((org, roles));
-            }
-        }
-        out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-        Ok(out)
+        let orgs = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(by_org.keys().cloned()))
+            .order_by_asc(organization::Column::Name)
+            .all(&self.db)
+            .await?;
+        orgs.into_iter()
+            .map(|o| {
+                let mut roles = by_org.remove(&o.id).unwrap_or_default();
+                roles.sort();
+                Ok((crate::catalog::org_from(o)?, roles))
+            })
+            .collect()
     }
 
     /// Authentication: the token whose hash this is, whatever its state.

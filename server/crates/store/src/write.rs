@@ -1,6 +1,6 @@
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, Set, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 
 use domain::audit::{AuditEntry, AuditRecord};
@@ -195,11 +195,5 @@ impl WriteTx {
         .await
         .map_err(StoreError::from_db)?;
         Ok(())
-    }
-
-    /// Runs a statement inside this transaction; for the store's own modules.
-    #[allow(dead_code)]
-    pub(crate) fn conn(&self) -> &impl ConnectionTrait {
-        &self.tx
     }
 }
