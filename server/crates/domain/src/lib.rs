@@ -10,6 +10,7 @@ pub mod ids;
 pub mod listing;
 pub mod manifest;
 pub mod org;
+pub mod pricing;
 pub mod report;
 pub mod verification;
 

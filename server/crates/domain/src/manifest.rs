@@ -1,6 +1,8 @@
-//! The normalized manifest: what an agent's tools are, as the publisher declared
-//! them. The publisher-portal issue adds server.json and OpenAPI inputs; today an
-//! MCP `tools/list` result is read.
+//! The normalized manifest: what an agent's tools are, what it may reach and
+//! what it needs, as the publisher declared them. Every input format (MCP
+//! `server.json`, MCP `tools/list`, OpenAPI 3, a remote MCP server's own answer)
+//! is read into this one model by the `ingest` crate; this module only reads a
+//! `tools/list` result itself, because the model is that shape.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,13 @@ pub struct Tool {
     pub input_schema: serde_json::Value,
     #[serde(default)]
     pub annotations: ToolAnnotations,
+    /// Permission scopes this tool needs (an OpenAPI operation's security
+    /// requirement). Empty when the format does not say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// Where the tool comes from in its source document, e.g. `POST /v1/charges`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
 }
 
 fn empty_object() -> serde_json::Value {
@@ -57,10 +66,145 @@ impl Tool {
     }
 }
 
+/// The input format a manifest was read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManifestFormat {
+    /// An MCP registry `server.json`.
+    McpServerJson,
+    /// An MCP `tools/list` result.
+    #[default]
+    McpToolsList,
+    /// An OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    OpenApi,
+    /// What a remote MCP server answered to `initialize` and `tools/list`.
+    McpRemote,
+}
+
+impl ManifestFormat {
+    pub const ALL: [ManifestFormat; 4] = [
+        ManifestFormat::McpServerJson,
+        ManifestFormat::McpToolsList,
+        ManifestFormat::OpenApi,
+        ManifestFormat::McpRemote,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManifestFormat::McpServerJson => "mcp_server_json",
+            ManifestFormat::McpToolsList => "mcp_tools_list",
+            ManifestFormat::OpenApi => "openapi",
+            ManifestFormat::McpRemote => "mcp_remote",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ManifestFormat::McpServerJson => "MCP server.json",
+            ManifestFormat::McpToolsList => "MCP tools/list",
+            ManifestFormat::OpenApi => "OpenAPI 3",
+            ManifestFormat::McpRemote => "Remote MCP server",
+        }
+    }
+}
+
+/// Identity of the server as its document states it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_url: Option<String>,
+}
+
+/// A permission scope the agent asks for (an OAuth scope, an API key's reach).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionScope {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where it was declared, e.g. the OpenAPI security scheme name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Where a secret input is supplied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretLocation {
+    Env,
+    Header,
+    Argument,
+    Query,
+    Cookie,
+}
+
+/// A credential or other secret the buyer must supply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretInput {
+    pub name: String,
+    pub location: SecretLocation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// A distributable package (npm, PyPI, OCI image...).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    pub registry_type: String,
+    pub identifier: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `stdio`, `streamable-http`, `sse`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
+}
+
+/// A hosted endpoint the agent is reached at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remote {
+    /// `streamable-http`, `sse`, or `https` for an OpenAPI server.
+    pub transport: String,
+    pub url: String,
+}
+
 /// A manifest reduced to what Steward reasons about.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    #[serde(default)]
+    pub format: ManifestFormat,
+    /// The schema or spec version the document declared (`$schema`, `openapi`,
+    /// MCP `protocolVersion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerInfo>,
+    #[serde(default)]
     pub tools: Vec<Tool>,
+    #[serde(default)]
+    pub scopes: Vec<PermissionScope>,
+    /// Hosts the agent reaches (lower-case, no scheme or port), sorted, unique.
+    #[serde(default)]
+    pub egress_hosts: Vec<String>,
+    #[serde(default)]
+    pub secret_inputs: Vec<SecretInput>,
+    #[serde(default)]
+    pub packages: Vec<Package>,
+    #[serde(default)]
+    pub remotes: Vec<Remote>,
 }
 
 /// Why a manifest was refused.
@@ -102,7 +246,11 @@ impl Manifest {
             }
             out.push(tool);
         }
-        Ok(Manifest { tools: out })
+        Ok(Manifest {
+            format: ManifestFormat::McpToolsList,
+            tools: out,
+            ..Manifest::default()
+        })
     }
 }
 

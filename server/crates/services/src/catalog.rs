@@ -72,6 +72,8 @@ impl Services {
                     description: t.description,
                     input_schema: serde_json::Value::Null,
                     annotations: t.annotations,
+                    scopes: Vec::new(),
+                    operation: None,
                 };
                 ToolView {
                     declared: tool.declared_hints(),
