@@ -5,6 +5,7 @@
 //! meant to build for WASM as the classifier lands here.
 
 pub mod audit;
+pub mod diff;
 pub mod identity;
 pub mod ids;
 pub mod listing;

@@ -1,0 +1,2 @@
+//! Reads the manifest formats publishers already have into
+//! [`domain::manifest::Manifest`].
