@@ -90,6 +90,14 @@ typed_id!(
     /// An API token (service identity).
     TokenId
 );
+typed_id!(
+    /// A source document (uploaded or fetched manifest) of a version.
+    DocumentId
+);
+typed_id!(
+    /// A price plan of a version.
+    PlanId
+);
 
 #[cfg(test)]
 mod tests {

@@ -76,6 +76,7 @@ pub enum ManifestFormat {
     #[default]
     McpToolsList,
     /// An OpenAPI 3.0 or 3.1 document (JSON or YAML).
+    #[serde(rename = "openapi")]
     OpenApi,
     /// What a remote MCP server answered to `initialize` and `tools/list`.
     McpRemote,
@@ -221,6 +222,77 @@ pub enum ManifestError {
 }
 
 impl Manifest {
+    /// One manifest from a version's source documents: a server.json says how
+    /// the agent is distributed, a tools list or OpenAPI document says what it
+    /// does. Tools are concatenated (a name in two documents is refused); the
+    /// server identity is the first document's that has one; scopes, egress,
+    /// secrets, packages and remotes are unions.
+    pub fn merge(parts: &[Manifest]) -> Result<Manifest, ManifestError> {
+        let Some(first) = parts.first() else {
+            return Ok(Manifest::default());
+        };
+        if parts.len() == 1 {
+            return Ok(first.clone());
+        }
+        let lead = parts.iter().find(|p| !p.tools.is_empty()).unwrap_or(first);
+        let mut out = Manifest {
+            format: lead.format,
+            format_version: lead.format_version.clone(),
+            server: parts.iter().find_map(|p| p.server.clone()),
+            ..Manifest::default()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for p in parts {
+            for t in &p.tools {
+                if !seen.insert(t.name.clone()) {
+                    return Err(ManifestError::DuplicateTool(t.name.clone()));
+                }
+                out.tools.push(t.clone());
+            }
+            for s in &p.scopes {
+                if !out.scopes.iter().any(|x| x.name == s.name) {
+                    out.scopes.push(s.clone());
+                }
+            }
+            for s in &p.secret_inputs {
+                if !out
+                    .secret_inputs
+                    .iter()
+                    .any(|x| x.name == s.name && x.location == s.location)
+                {
+                    out.secret_inputs.push(s.clone());
+                }
+            }
+            for x in &p.packages {
+                if !out.packages.contains(x) {
+                    out.packages.push(x.clone());
+                }
+            }
+            for x in &p.remotes {
+                if !out.remotes.contains(x) {
+                    out.remotes.push(x.clone());
+                }
+            }
+            out.egress_hosts.extend(p.egress_hosts.iter().cloned());
+        }
+        out.egress_hosts.sort();
+        out.egress_hosts.dedup();
+        Ok(out)
+    }
+
+    /// Every scope named anywhere: declared scopes and each tool's, sorted.
+    pub fn all_scopes(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .scopes
+            .iter()
+            .map(|s| s.name.clone())
+            .chain(self.tools.iter().flat_map(|t| t.scopes.iter().cloned()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Reads an MCP `tools/list` result (`{"tools": [...]}`), or a bare array of tools.
     pub fn from_tools_list_json(bytes: &[u8]) -> Result<Manifest, ManifestError> {
         let value: serde_json::Value =
@@ -269,6 +341,29 @@ mod tests {
         assert_eq!(m.tools[0].annotations.read_only_hint, Some(true));
         assert_eq!(m.tools[0].declared_hints(), vec!["read-only"]);
         assert_eq!(m.tools[1].declared_hints(), vec!["destructive"]);
+    }
+
+    #[test]
+    fn merging_keeps_distribution_from_one_document_and_tools_from_another() {
+        let server = Manifest {
+            format: ManifestFormat::McpServerJson,
+            server: Some(ServerInfo {
+                name: "io.github.acme/files".into(),
+                ..ServerInfo::default()
+            }),
+            egress_hosts: vec!["api.acme.dev".into()],
+            ..Manifest::default()
+        };
+        let tools = Manifest::from_tools_list_json(br#"[{"name":"a"},{"name":"b"}]"#).unwrap();
+        let m = Manifest::merge(&[server.clone(), tools.clone()]).unwrap();
+        assert_eq!(m.format, ManifestFormat::McpToolsList);
+        assert_eq!(m.server.unwrap().name, "io.github.acme/files");
+        assert_eq!(m.tools.len(), 2);
+        assert_eq!(m.egress_hosts, vec!["api.acme.dev"]);
+        assert_eq!(
+            Manifest::merge(&[tools.clone(), tools]),
+            Err(ManifestError::DuplicateTool("a".into()))
+        );
     }
 
     #[test]

@@ -111,10 +111,7 @@ impl PricePlan {
                 "{money} per seat per {}",
                 self.period.map(|p| p.as_str()).unwrap_or("period")
             ),
-            PlanKind::Usage => format!(
-                "{money} per {}",
-                self.meter.as_deref().unwrap_or("unit")
-            ),
+            PlanKind::Usage => format!("{money} per {}", self.meter.as_deref().unwrap_or("unit")),
         };
         if self.trial_days > 0 {
             s.push_str(&format!(", {}-day trial", self.trial_days));
@@ -231,7 +228,10 @@ pub fn validate_plans(plans: &[PricePlan], rules: &PricingRules) -> Result<(), V
         } else if name.chars().count() > 60 {
             errors.push((f("name"), "at most 60 characters".into()));
         } else if !names.insert(name.to_lowercase()) {
-            errors.push((f("name"), format!("another plan is already called \"{name}\"")));
+            errors.push((
+                f("name"),
+                format!("another plan is already called \"{name}\""),
+            ));
         }
         if p.trial_days > rules.max_trial_days {
             errors.push((
@@ -286,9 +286,9 @@ pub fn validate_plans(plans: &[PricePlan], rules: &PricingRules) -> Result<(), V
                     }
                     Some(m)
                         if m.len() > 40
-                            || !m
-                                .chars()
-                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+                            || !m.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
+                            }) =>
                     {
                         errors.push((
                             f("meter"),
@@ -371,7 +371,10 @@ mod tests {
             trial_days: 0,
         };
         let errs = validate_plans(&[flat], &rules).unwrap_err();
-        assert_eq!(errs, vec![("plans[0].period".into(), "choose monthly or yearly".into())]);
+        assert_eq!(
+            errs,
+            vec![("plans[0].period".into(), "choose monthly or yearly".into())]
+        );
         let free = PricePlan {
             name: "Free".into(),
             kind: PlanKind::Free,
@@ -381,13 +384,15 @@ mod tests {
             meter: None,
             trial_days: 0,
         };
-        assert_eq!(validate_plans(&[free], &rules).unwrap_err()[0].0, "plans[0].amount");
+        assert_eq!(
+            validate_plans(&[free], &rules).unwrap_err()[0].0,
+            "plans[0].amount"
+        );
     }
 
     #[test]
     fn duplicate_plan_names_are_refused() {
-        let errs =
-            validate_plans(&[usage(1), usage(2)], &PricingRules::default()).unwrap_err();
+        let errs = validate_plans(&[usage(1), usage(2)], &PricingRules::default()).unwrap_err();
         assert_eq!(errs[0].0, "plans[1].name");
     }
 
