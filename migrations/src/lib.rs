@@ -10,9 +10,11 @@ mod m20261126_000003_auth_identity;
 mod m20261126_000004_domain_verification;
 mod m20261126_000005_row_level_security;
 mod m20261126_000006_rls_marketplace;
+mod m20261126_000007_publisher_portal;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
+pub use m20261126_000007_publisher_portal::PORTAL_TABLES;
 
 pub struct Migrator;
 
@@ -26,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_domain_verification::Migration),
             Box::new(m20261126_000005_row_level_security::Migration),
             Box::new(m20261126_000006_rls_marketplace::Migration),
+            Box::new(m20261126_000007_publisher_portal::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use crate::entities::*;
 use crate::records::*;
 use crate::{Result, RowScope, Store, StoreError};
 
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
 }
@@ -33,7 +33,11 @@ pub(crate) fn org_from(m: organization::Model) -> Result<Org> {
     })
 }
 
-fn listing_from(m: listing::Model) -> Result<Listing> {
+pub(crate) fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn listing_from(m: listing::Model) -> Result<Listing> {
     Ok(Listing {
         id: parse_id(&m.id)?,
         org_id: parse_id(&m.org_id)?,
@@ -43,12 +47,17 @@ fn listing_from(m: listing::Model) -> Result<Listing> {
         summary: m.summary,
         description: m.description,
         homepage: m.homepage,
+        support_contact: m.support_contact,
+        privacy_url: m.privacy_url,
+        data_use: m.data_use,
+        capabilities: json_list(&m.capabilities),
+        egress: json_list(&m.egress),
         created_at: m.created_at,
         updated_at: m.updated_at,
     })
 }
 
-fn version_from(m: listing_version::Model) -> Result<Version> {
+pub(crate) fn version_from(m: listing_version::Model) -> Result<Version> {
     Ok(Version {
         id: parse_id(&m.id)?,
         listing_id: parse_id(&m.listing_id)?,
@@ -61,6 +70,9 @@ fn version_from(m: listing_version::Model) -> Result<Version> {
         created_at: m.created_at,
         submitted_at: m.submitted_at,
         published_at: m.published_at,
+        manifest: serde_json::from_str(&m.manifest)
+            .map_err(|e| StoreError::Corrupt(format!("manifest of version {}: {e}", m.id)))?,
+        declared: serde_json::from_str(&m.declared).unwrap_or_default(),
     })
 }
 

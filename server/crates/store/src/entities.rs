@@ -39,6 +39,11 @@ pub mod listing {
         pub homepage: Option<String>,
         pub created_at: i64,
         pub updated_at: i64,
+        pub support_contact: Option<String>,
+        pub privacy_url: Option<String>,
+        pub data_use: String,
+        pub capabilities: String,
+        pub egress: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -64,6 +69,8 @@ pub mod listing_version {
         pub created_at: i64,
         pub submitted_at: Option<i64>,
         pub published_at: Option<i64>,
+        pub manifest: String,
+        pub declared: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -320,6 +327,57 @@ pub mod domain_verification {
         pub checked_at: Option<i64>,
         pub verified_at: Option<i64>,
         pub last_error: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod version_document {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "version_document")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub version_id: String,
+        pub org_id: String,
+        pub format: String,
+        pub digest: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub source_url: Option<String>,
+        pub normalized: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod price_plan {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "price_plan")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub version_id: String,
+        pub org_id: String,
+        pub position: i32,
+        pub name: String,
+        pub kind: String,
+        pub currency: Option<String>,
+        pub amount_minor: i64,
+        pub period: Option<String>,
+        pub meter: Option<String>,
+        pub trial_days: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -236,8 +236,8 @@ impl Store {
 
 /// Reads scoped to one organization.
 pub struct OrgReader<'a> {
-    store: &'a Store,
-    org: OrgId,
+    pub(crate) store: &'a Store,
+    pub(crate) org: OrgId,
 }
 
 impl OrgReader<'_> {
@@ -420,8 +420,8 @@ impl WriteTx {
 
 /// Writes scoped to one organization.
 pub struct OrgWriter<'a> {
-    tx: &'a WriteTx,
-    org: OrgId,
+    pub(crate) tx: &'a WriteTx,
+    pub(crate) org: OrgId,
 }
 
 impl OrgWriter<'_> {

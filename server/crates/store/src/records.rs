@@ -27,11 +27,31 @@ pub struct Listing {
     pub summary: String,
     pub description: String,
     pub homepage: Option<String>,
+    pub support_contact: Option<String>,
+    pub privacy_url: Option<String>,
+    /// What data the agent uses and why, in the publisher's words.
+    pub data_use: String,
+    /// Capabilities the publisher declares (free text, one per entry).
+    pub capabilities: Vec<String>,
+    /// Network hosts the agent reaches, as declared.
+    pub egress: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the publisher declared on the listing when a version was created or
+/// submitted; frozen with the version so a diff shows what a review saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Declared {
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    #[serde(default)]
+    pub egress: Vec<String>,
+    #[serde(default)]
+    pub data_use: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
 pub struct Version {
     pub id: VersionId,
     pub listing_id: ListingId,
@@ -43,6 +63,26 @@ pub struct Version {
     pub created_at: i64,
     pub submitted_at: Option<i64>,
     pub published_at: Option<i64>,
+    /// The normalized manifest, merged from the version's source documents.
+    pub manifest: domain::manifest::Manifest,
+    pub declared: Declared,
+}
+
+/// A source document of a version: an uploaded or fetched manifest, stored as
+/// evidence under `digest`, and what it was read as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VersionDocument {
+    pub id: domain::DocumentId,
+    pub version_id: VersionId,
+    pub org_id: OrgId,
+    pub format: domain::manifest::ManifestFormat,
+    pub digest: String,
+    pub media_type: String,
+    pub size_bytes: u64,
+    /// Where Steward fetched it from (remote MCP servers).
+    pub source_url: Option<String>,
+    pub normalized: domain::manifest::Manifest,
+    pub created_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

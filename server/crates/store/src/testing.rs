@@ -83,6 +83,24 @@ pub async fn raw_count(store: &Store, sql: &str) -> Result<i64, sea_orm::DbErr> 
     row.try_get_by_index::<i64>(0)
 }
 
+/// Counts rows with raw SQL in the system scope (sees every organization's rows).
+pub async fn system_count(store: &Store, sql: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = store
+        .read_tx(crate::RowScope::System)
+        .await
+        .expect("a read transaction");
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("the count runs")
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).expect("a count")
+}
+
 /// A fresh PostgreSQL database, migrated by the server's superuser and then
 /// opened as [`APP_ROLE`], if `TEST_DATABASE_URL` names a server.
 pub async fn postgres() -> Option<TestDb> {

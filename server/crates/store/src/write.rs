@@ -11,6 +11,11 @@ use crate::entities::*;
 use crate::records::{Listing, Org, Report, Version};
 use crate::{Engine, Result, StoreError, audit, now_ms};
 
+/// JSON text of a value that always serializes.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serializes")
+}
+
 /// An outbound event, written to the outbox with the change that caused it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
@@ -94,6 +99,11 @@ impl WriteTx {
             homepage: Set(l.homepage.clone()),
             created_at: Set(l.created_at),
             updated_at: Set(l.updated_at),
+            support_contact: Set(l.support_contact.clone()),
+            privacy_url: Set(l.privacy_url.clone()),
+            data_use: Set(l.data_use.clone()),
+            capabilities: Set(json(&l.capabilities)),
+            egress: Set(json(&l.egress)),
         })
         .exec_without_returning(&self.tx)
         .await
@@ -101,8 +111,8 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Inserts a version and its manifest's tools.
-    pub async fn insert_version(&self, v: &Version, tools: &[Tool]) -> Result<()> {
+    /// Inserts a version and its manifest's tools (`v.manifest.tools`).
+    pub async fn insert_version(&self, v: &Version) -> Result<()> {
         crate::set_row_scope(&self.tx, self.engine, crate::RowScope::Org(v.org_id)).await?;
         listing_version::Entity::insert(listing_version::ActiveModel {
             id: Set(v.id.to_string()),
@@ -115,17 +125,29 @@ impl WriteTx {
             created_at: Set(v.created_at),
             submitted_at: Set(v.submitted_at),
             published_at: Set(v.published_at),
+            manifest: Set(json(&v.manifest)),
+            declared: Set(json(&v.declared)),
         })
         .exec_without_returning(&self.tx)
         .await
         .map_err(StoreError::from_db)?;
+        self.insert_tools(v.id, v.org_id, &v.manifest.tools).await
+    }
+
+    /// The tool rows of a version (the catalog and runtime read these).
+    pub(crate) async fn insert_tools(
+        &self,
+        version: domain::VersionId,
+        org: domain::OrgId,
+        tools: &[Tool],
+    ) -> Result<()> {
         if tools.is_empty() {
             return Ok(());
         }
         let rows = tools.iter().enumerate().map(|(i, t)| tool::ActiveModel {
             id: Set(ToolId::new().to_string()),
-            version_id: Set(v.id.to_string()),
-            org_id: Set(v.org_id.to_string()),
+            version_id: Set(version.to_string()),
+            org_id: Set(org.to_string()),
             position: Set(i as i32),
             name: Set(t.name.clone()),
             title: Set(t.title.clone().or_else(|| t.annotations.title.clone())),

@@ -63,6 +63,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .iter()
         .copied()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -88,6 +89,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
     let reviewed = ["audit_entry", "outbox_event"];
     let marketplace: Vec<&str> = migrations::MARKETPLACE_TABLES
         .iter()
+        .chain(migrations::PORTAL_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -97,7 +99,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
     )
     .await
     .unwrap();
-    assert!(org_owned >= 11, "found only {org_owned} org-owned tables");
+    assert!(org_owned >= 13, "found only {org_owned} org-owned tables");
     for t in reviewed
         .iter()
         .chain(migrations::RLS_TABLES)
@@ -152,6 +154,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
     for t in migrations::RLS_TABLES
         .iter()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -174,6 +177,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
     for t in migrations::RLS_TABLES
         .iter()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
@@ -246,28 +250,31 @@ async fn the_public_sees_published_listings_only() {
             summary: "s".into(),
             description: "d".into(),
             homepage: None,
+            support_contact: None,
+            privacy_url: None,
+            data_use: String::new(),
+            capabilities: vec![],
+            egress: vec![],
             created_at: now_ms(),
             updated_at: now_ms(),
         };
         tx.insert_listing(&l).await.unwrap();
-        let tools = domain::manifest::Manifest::from_tools_list_json(br#"[{"name":"t"}]"#)
-            .unwrap()
-            .tools;
-        tx.insert_version(
-            &Version {
-                id: VersionId::new(),
-                listing_id: l.id,
-                org_id: org.id,
-                version: "1.0.0".into(),
-                state,
-                manifest_digest: None,
-                manifest_format: "mcp_tools_list".into(),
-                created_at: now_ms(),
-                submitted_at: None,
-                published_at: Some(now_ms()),
-            },
-            &tools,
-        )
+        let manifest =
+            domain::manifest::Manifest::from_tools_list_json(br#"[{"name":"t"}]"#).unwrap();
+        tx.insert_version(&Version {
+            id: VersionId::new(),
+            listing_id: l.id,
+            org_id: org.id,
+            version: "1.0.0".into(),
+            state,
+            manifest_digest: None,
+            manifest_format: "mcp_tools_list".into(),
+            created_at: now_ms(),
+            submitted_at: None,
+            published_at: Some(now_ms()),
+            manifest,
+            declared: Default::default(),
+        })
         .await
         .unwrap();
     }

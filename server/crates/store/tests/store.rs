@@ -31,6 +31,11 @@ fn listing(org: OrgId, slug: &str, name: &str) -> Listing {
         summary: format!("{name} does useful things"),
         description: "long".into(),
         homepage: None,
+        support_contact: None,
+        privacy_url: None,
+        data_use: String::new(),
+        capabilities: vec![],
+        egress: vec![],
         created_at: now_ms(),
         updated_at: now_ms(),
     }
@@ -48,6 +53,8 @@ fn version(l: &Listing, v: &str, state: VersionState) -> Version {
         created_at: now_ms(),
         submitted_at: None,
         published_at: (state == VersionState::Published).then(now_ms),
+        manifest: Default::default(),
+        declared: Default::default(),
     }
 }
 
@@ -58,17 +65,19 @@ fn audit(action: &str) -> AuditRecord {
 async fn seed_listing(s: &Store, slug: &str, name: &str, state: VersionState) -> (Org, Listing) {
     let o = org(&format!("pub-{slug}"), OrgKind::Publisher);
     let l = listing(o.id, slug, name);
-    let tools = Manifest::from_tools_list_json(
+    let manifest = Manifest::from_tools_list_json(
         br#"{"tools":[{"name":"read_thing","annotations":{"readOnlyHint":true}},{"name":"drop_thing"}]}"#,
     )
-    .unwrap()
-    .tools;
+    .unwrap();
     let tx = s.begin_write().await.unwrap();
     tx.insert_org(&o).await.unwrap();
     tx.insert_listing(&l).await.unwrap();
-    tx.insert_version(&version(&l, "1.0.0", state), &tools)
-        .await
-        .unwrap();
+    tx.insert_version(&Version {
+        manifest,
+        ..version(&l, "1.0.0", state)
+    })
+    .await
+    .unwrap();
     tx.commit(audit("listing.created"), vec![]).await.unwrap();
     (o, l)
 }
