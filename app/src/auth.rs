@@ -365,9 +365,11 @@ pub async fn create_token(
     let actor = session::actor().await?;
     let days = match expires_in_days.as_deref().map(str::trim) {
         None | Some("") | Some("never") => None,
-        Some(d) => Some(d.parse::<u32>().map_err(|_| AppError::Invalid {
-            message: "Some fields need attention.".into(),
-            fields: vec![("expires_in_days".into(), "Give a number of days.".into())],
+        Some(d) => Some(d.parse::<u32>().map_err(|_| {
+            AppError::from(services::ServiceError::InvalidFields(vec![(
+                "expires_in_days".into(),
+                "Give a number of days.".into(),
+            )]))
         })?),
     };
     let (token, secret) = session::services()?

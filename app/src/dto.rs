@@ -173,3 +173,190 @@ pub struct ConsoleOrgView {
     pub kind_label: String,
     pub members: Vec<MemberItem>,
 }
+
+// ---- Publisher portal ----
+
+/// One of a publisher's listings, in the portal's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalListingRow {
+    pub slug: String,
+    pub name: String,
+    pub category_label: String,
+    pub versions: usize,
+    pub latest: Option<String>,
+    pub latest_state: Option<String>,
+    pub latest_state_label: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalHome {
+    pub org_slug: String,
+    pub org_name: String,
+    pub can_edit: bool,
+    pub listings: Vec<PortalListingRow>,
+    /// (slug, label) of every category, for the new-listing form.
+    pub categories: Vec<(String, String)>,
+}
+
+/// A listing's editable fields, as the form shows them. Fields a form leaves
+/// out read as empty (and the service says which are required).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListingFields {
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub summary: String,
+    pub description: String,
+    pub homepage: String,
+    pub support_contact: String,
+    pub privacy_url: String,
+    pub data_use: String,
+    /// One per line.
+    pub capabilities: String,
+    /// One per line.
+    pub egress: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalVersionRow {
+    pub version: String,
+    pub state: String,
+    pub state_label: String,
+    pub created: String,
+    pub tools: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalListingView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub fields: ListingFields,
+    pub can_edit: bool,
+    pub versions: Vec<PortalVersionRow>,
+    pub categories: Vec<(String, String)>,
+    /// Whether the listing has a published version (a public page exists).
+    pub public: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRow {
+    pub format_label: String,
+    pub digest: String,
+    pub size: String,
+    pub source_url: Option<String>,
+    pub added: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestToolRow {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: String,
+    pub hints: Vec<String>,
+    pub scopes: Vec<String>,
+    pub operation: Option<String>,
+    /// Names of the input's properties, required ones marked with `*`.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanRow {
+    pub name: String,
+    pub kind_label: String,
+    pub price: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalVersionView {
+    pub org_slug: String,
+    pub listing_slug: String,
+    pub listing_name: String,
+    pub version: String,
+    pub state: String,
+    pub state_label: String,
+    pub created: String,
+    pub submitted: Option<String>,
+    pub manifest_digest: Option<String>,
+    pub format_label: String,
+    pub server_name: Option<String>,
+    pub documents: Vec<DocumentRow>,
+    pub tools: Vec<ManifestToolRow>,
+    /// (scope, description)
+    pub scopes: Vec<(String, Option<String>)>,
+    pub egress: Vec<String>,
+    pub secrets: Vec<String>,
+    pub packages: Vec<String>,
+    pub remotes: Vec<String>,
+    pub plans: Vec<PlanRow>,
+    pub can_edit: bool,
+    pub can_price: bool,
+    pub can_submit: bool,
+    /// Other versions of the listing, newest first, for the diff picker.
+    pub other_versions: Vec<String>,
+    pub currencies: Vec<String>,
+}
+
+/// One run of a text diff: kind is "same", "added" or "removed".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextRun {
+    pub kind: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffToolRow {
+    pub name: String,
+    pub hints: Vec<String>,
+    pub scopes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffToolChangeRow {
+    pub name: String,
+    pub description: Vec<TextRun>,
+    pub description_changed: bool,
+    /// (before, after)
+    pub title: Option<(String, String)>,
+    pub operation: Option<(String, String)>,
+    /// (pointer, what happened, before, after)
+    pub schema: Vec<(String, String, String, String)>,
+    /// (hint, before, after)
+    pub annotations: Vec<(String, String, String)>,
+    pub scopes_added: Vec<String>,
+    pub scopes_removed: Vec<String>,
+    pub became_destructive: bool,
+    pub lost_read_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceChangeRow {
+    pub plan: String,
+    pub kind: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub fields: Vec<String>,
+    pub increase: Option<bool>,
+}
+
+/// (label, added, removed) for one kind of access.
+pub type AccessChange = (String, Vec<String>, Vec<String>);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub org_slug: String,
+    pub listing_slug: String,
+    pub listing_name: String,
+    pub from: String,
+    pub to: String,
+    pub from_state_label: String,
+    pub to_state_label: String,
+    pub versions: Vec<String>,
+    pub empty: bool,
+    pub widens_access: bool,
+    pub tools_added: Vec<DiffToolRow>,
+    pub tools_removed: Vec<DiffToolRow>,
+    pub tools_changed: Vec<DiffToolChangeRow>,
+    pub access: Vec<AccessChange>,
+    pub price_changes: Vec<PriceChangeRow>,
+}

@@ -118,6 +118,16 @@ mod ssr {
                         fields: Vec::new(),
                     }
                 }
+                ServiceError::TooLarge { limit } => {
+                    set_status(413);
+                    AppError::Invalid {
+                        message: format!(
+                            "That is too large: the limit is {} MiB.",
+                            limit / (1024 * 1024)
+                        ),
+                        fields: Vec::new(),
+                    }
+                }
                 ServiceError::InvalidFields(fields) => {
                     set_status(422);
                     AppError::Invalid {

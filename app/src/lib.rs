@@ -14,6 +14,7 @@ pub mod dto;
 pub mod error;
 mod layout;
 mod pages;
+pub mod portal;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -89,7 +90,11 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=pages::Home />
                     <Route path=path!("/catalog") view=pages::Catalog ssr=SsrMode::Async />
                     <Route path=path!("/listings/:slug") view=pages::Listing ssr=SsrMode::Async />
-                    <Route path=path!("/portal") view=pages::Portal />
+                    <Route path=path!("/portal") view=pages::Portal ssr=SsrMode::Async />
+                    <Route path=path!("/portal/:org") view=pages::PortalOrg ssr=SsrMode::Async />
+                    <Route path=path!("/portal/:org/:listing") view=pages::PortalListing ssr=SsrMode::Async />
+                    <Route path=path!("/portal/:org/:listing/v/:version") view=pages::PortalVersion ssr=SsrMode::Async />
+                    <Route path=path!("/portal/:org/:listing/diff") view=pages::PortalDiff ssr=SsrMode::Async />
                     <Route path=path!("/console") view=pages::Console ssr=SsrMode::Async />
                     <Route path=path!("/console/orgs/:slug") view=pages::ConsoleOrg ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />

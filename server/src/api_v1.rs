@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,16 @@ pub struct Problem {
     /// The request id, to quote to support.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
+    /// Field-level problems (extension member), for invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One field that needs attention.
+#[derive(Debug, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 impl Problem {
@@ -33,6 +43,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             instance: None,
+            errors: Vec::new(),
         }
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
@@ -72,18 +83,30 @@ impl IntoResponse for ApiError {
                 "Invalid request",
             )
             .detail(m),
-            ServiceError::InvalidFields(fields) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
-                "Invalid request",
+            ServiceError::InvalidFields(fields) => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    "Invalid request",
+                )
+                .detail(
+                    fields
+                        .first()
+                        .map(|(f, m)| format!("{f}: {m}"))
+                        .unwrap_or_default(),
+                );
+                p.errors = fields
+                    .into_iter()
+                    .map(|(field, message)| FieldProblem { field, message })
+                    .collect();
+                p
+            }
+            ServiceError::TooLarge { limit } => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Payload too large",
             )
-            .detail(
-                fields
-                    .iter()
-                    .map(|(f, m)| format!("{f}: {m}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            .detail(format!("The limit is {limit} bytes.")),
             ServiceError::Conflict(m) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(m)
             }
@@ -147,6 +170,14 @@ pub fn routes() -> Vec<(&'static str, Method, Access, MethodRouter<Services>)> {
             get(get_listing),
         ),
         ("/whoami", Method::GET, Access::Token, get(whoami)),
+        (
+            "/listings/{slug}/versions",
+            Method::POST,
+            Access::Token,
+            post(create_version).layer(axum::extract::DefaultBodyLimit::max(
+                services::portal::MANIFEST_MAX_BYTES,
+            )),
+        ),
     ]
 }
 
@@ -344,4 +375,119 @@ async fn get_listing(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewVersionQuery {
+    version: Option<String>,
+    format: Option<String>,
+    url: Option<String>,
+    #[serde(default)]
+    submit: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct CreatedVersion {
+    id: String,
+    listing: String,
+    version: String,
+    status: &'static str,
+    tools: usize,
+    manifest_digest: Option<String>,
+    url: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::InvalidFields(vec![(field.to_owned(), message.into())])
+}
+
+/// Creates a version of one of the token's organization's listings from the
+/// manifest in the body (server.json, tools/list or OpenAPI; JSON or YAML), or
+/// from a remote MCP server named by `?url=`. `?version=` is required;
+/// `?format=` is optional (told from the content); `?submit=true` submits it.
+async fn create_version(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    Bearer(t): Bearer,
+    Path(slug): Path<String>,
+    query: Result<Query<NewVersionQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<bytes::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let rid = request_id(&headers);
+    let fail = |e: ServiceError| ApiError(e, rid.clone());
+    let Query(q) = query.map_err(|e| fail(ServiceError::Invalid(e.body_text())))?;
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(fail(ServiceError::TooLarge {
+                limit: services::portal::MANIFEST_MAX_BYTES,
+            }));
+        }
+        Err(e) => return Err(fail(ServiceError::Invalid(e.body_text()))),
+    };
+    let version = q
+        .version
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| fail(invalid("version", "add ?version=1.2.3 (semver)")))?;
+    let format = match q.format.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        None | Some("auto") => None,
+        Some(f) => Some(
+            services::domain::manifest::ManifestFormat::parse(f).ok_or_else(|| {
+                fail(invalid(
+                    "format",
+                    format!(
+                        "unknown format \"{f}\"; use mcp_server_json, mcp_tools_list or openapi (or leave it out)"
+                    ),
+                ))
+            })?,
+        ),
+    };
+    let source = match q.url.filter(|u| !u.trim().is_empty()) {
+        Some(url) if body.is_empty() => services::portal::ManifestSource::Remote { url },
+        Some(_) => {
+            return Err(fail(invalid(
+                "url",
+                "send either a manifest body or ?url=, not both",
+            )));
+        }
+        None => services::portal::ManifestSource::Document {
+            media_type: headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            bytes: body,
+            format,
+        },
+    };
+    let (org, v) = s
+        .create_version(
+            &services::Actor::Token(t),
+            None,
+            &slug,
+            &version,
+            source,
+            q.submit,
+        )
+        .await
+        .map_err(fail)?;
+    let url = format!("/portal/{}/{}/v/{}", org.slug, slug, v.version);
+    let mut res = (
+        StatusCode::CREATED,
+        Json(CreatedVersion {
+            id: v.id.to_string(),
+            listing: slug,
+            version: v.version.clone(),
+            status: v.state.as_str(),
+            tools: v.manifest.tools.len(),
+            manifest_digest: v.manifest_digest.clone(),
+            url: url.clone(),
+        }),
+    )
+        .into_response();
+    if let Ok(loc) = header::HeaderValue::from_str(&url) {
+        res.headers_mut().insert(header::LOCATION, loc);
+    }
+    Ok(res)
 }

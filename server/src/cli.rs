@@ -49,6 +49,17 @@ enum Command {
         #[command(subcommand)]
         command: DomainsCommand,
     },
+    /// Import an MCP registry export (a seed file with many servers, one
+    /// server.json, or a folder of server.json files) as draft versions of a
+    /// publisher's listings. Prints what was rejected and why; running it
+    /// again imports nothing twice.
+    Import {
+        /// A JSON file or a folder of JSON files.
+        path: std::path::PathBuf,
+        /// The publisher organization (its short name) that gets the listings.
+        #[arg(long)]
+        publisher: String,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -138,7 +149,9 @@ async fn open(config: &Config) -> Result<Services, ExitCode> {
         eprintln!("steward: STEWARD_EVIDENCE_URL: {e}");
         ExitCode::from(2)
     })?;
-    Ok(Services::new(store, evidence).with_prober(prober(config)?))
+    Ok(Services::new(store, evidence)
+        .with_prober(prober(config)?)
+        .with_remote_allow_private(config.fetch_allow_private))
 }
 
 async fn migrate(services: &Services) -> Result<(), ExitCode> {
@@ -230,6 +243,12 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
                     ExitCode::FAILURE
                 }
             }
+        }
+        Command::Import { path, publisher } => {
+            if let Err(code) = migrate(&services).await {
+                return code;
+            }
+            crate::import::run(&services, &path, &publisher).await
         }
         Command::Serve => serve(config, secret_source, services).await,
     }

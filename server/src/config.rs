@@ -33,6 +33,8 @@ pub struct Config {
     pub oidc: Vec<crate::oidc::Provider>,
     /// How domain verification reaches DNS and HTTPS.
     pub probe: crate::probe::ProbeConfig,
+    /// Whether the portal may read remote MCP servers on private addresses.
+    pub fetch_allow_private: bool,
     /// How often verified domains are checked again.
     pub verify_recheck: std::time::Duration,
 }
@@ -211,6 +213,10 @@ impl Config {
             env("STEWARD_VERIFY_ALLOW_PRIVATE").as_deref(),
             Some("true") | Some("1")
         );
+        let fetch_allow_private = matches!(
+            env("STEWARD_FETCH_ALLOW_PRIVATE").as_deref(),
+            Some("true") | Some("1")
+        );
         let verify_recheck =
             match env("STEWARD_VERIFY_RECHECK_SECS").filter(|s| !s.trim().is_empty()) {
                 None => std::time::Duration::from_secs(86_400),
@@ -251,6 +257,7 @@ impl Config {
                         insecure_http_port,
                         allow_private,
                     },
+                    fetch_allow_private,
                     verify_recheck,
                 },
                 secret_env,

@@ -12,7 +12,6 @@ use axum::{Json, Router};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::PrometheusHandle;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -24,8 +23,48 @@ use services::Services;
 use crate::api_v1::{self, Problem};
 use crate::observability;
 
-/// Largest request body accepted anywhere (uploads get their own limit later).
+/// Largest request body accepted anywhere but the manifest uploads.
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest body of a manifest upload: the manifest limit, with room for a
+/// pasted document's form encoding (the service checks the decoded size).
+pub const UPLOAD_BODY_LIMIT: usize = 3 * services::portal::MANIFEST_MAX_BYTES;
+
+/// The routes that take a manifest.
+fn is_upload(path: &str) -> bool {
+    matches!(path, "/api/create_version" | "/api/add_document")
+        || (path.starts_with("/api/v1/listings/") && path.ends_with("/versions"))
+}
+
+/// Caps every request body: a declared length over the cap is refused before
+/// reading (413, problem+json), and a body that runs over it is cut off.
+async fn limit_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = if is_upload(req.uri().path()) {
+        UPLOAD_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Problem::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Payload too large",
+        )
+        .detail(format!("The limit is {limit} bytes."))
+        .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -98,7 +137,7 @@ pub fn router(state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::guard::refuse_cross_site))
         .layer(axum::middleware::from_fn(observability::track))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::extract::Request| {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod http;
+pub mod import;
 pub mod observability;
 pub mod oidc;
 pub mod probe;

@@ -44,7 +44,10 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Renders a load result; sign-in errors become the sign-in prompt.
-fn guarded<T, V: IntoView + 'static>(r: Result<T, AppError>, ok: impl FnOnce(T) -> V) -> AnyView {
+pub(crate) fn guarded<T, V: IntoView + 'static>(
+    r: Result<T, AppError>,
+    ok: impl FnOnce(T) -> V,
+) -> AnyView {
     match r {
         Ok(v) => ok(v).into_any(),
         Err(AppError::Unauthorized) => view! { <SignInPrompt /> }.into_any(),

@@ -5,6 +5,7 @@ mod console;
 mod home;
 mod listing;
 mod not_found;
+mod portal;
 pub(crate) mod surfaces;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
@@ -14,7 +15,8 @@ pub use console::{Console, ConsoleOrg};
 pub use home::Home;
 pub use listing::Listing;
 pub use not_found::NotFound;
-pub use surfaces::{Portal, Tenant};
+pub use portal::{Portal, PortalDiff, PortalListing, PortalOrg, PortalVersion};
+pub use surfaces::Tenant;
 
 use leptos::prelude::*;
 

@@ -28,24 +28,6 @@ fn SurfacePage(
     }
 }
 
-#[component]
-pub fn Portal() -> impl IntoView {
-    view! {
-        <SurfacePage
-            title="Developer portal"
-            lede="Where publishers list agents and bring them through review."
-            who="For publisher organizations (owners, developers, finance)."
-            items=&[
-                "Verify your organization's domain.",
-                "Create listings and upload MCP server.json, tools/list or OpenAPI manifests.",
-                "Set pricing: free, subscription, per seat or usage-based.",
-                "Submit versions, see the diff against the live version, answer reviewers.",
-                "See installs, usage, revenue and reports against your listings; appeal enforcement.",
-            ]
-        />
-    }
-}
-
 /// What the console is, for people who are not signed in as operators.
 #[component]
 pub fn ConsoleIntro() -> impl IntoView {

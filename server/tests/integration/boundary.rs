@@ -42,7 +42,18 @@ const ORG_PAGES: &[&str] = &[
     "/orgs/{slug}",
     "/orgs/{slug}/tokens",
     "/console/orgs/{slug}",
+    "/portal/{slug}",
+    "/portal/{slug}/{listing}",
+    "/portal/{slug}/{listing}/v/{version}",
+    "/portal/{slug}/{listing}/diff",
 ];
+
+/// A route path with organization A's listing and version filled in.
+fn org_page(page: &str, slug: &str) -> String {
+    page.replace("{slug}", slug)
+        .replace("{listing}", "a-listing")
+        .replace("{version}", "1.0.0")
+}
 
 struct OrgA {
     slug: String,
@@ -140,6 +151,47 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
         .as_str()
         .unwrap()
         .to_owned();
+    let res = alice
+        .call(
+            "create_listing",
+            &[
+                ("org", "org-a"),
+                ("fields[slug]", "a-listing"),
+                ("fields[name]", "A Private Listing"),
+                ("fields[category]", "utilities"),
+                ("fields[summary]", "a-private-summary"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = alice
+        .call(
+            "create_version",
+            &[
+                ("org", "org-a"),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("manifest", r#"{"tools":[{"name":"a_private_tool"}]}"#),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let res = alice
+        .call(
+            "add_plan",
+            &[
+                ("org", "org-a"),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("name", "A Secret Plan"),
+                ("kind", "usage"),
+                ("currency", "USD"),
+                ("amount", "0.02"),
+                ("meter", "tool_call"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let page: serde_json::Value = alice
         .call("org", &[("slug", "org-a")])
         .await
@@ -175,6 +227,10 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
             "dave@a.example".into(),
             "a-secret-token".into(),
             a_check_token,
+            "A Private Listing".into(),
+            "a-private-summary".into(),
+            "a_private_tool".into(),
+            "A Secret Plan".into(),
         ],
     };
 
@@ -264,6 +320,82 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
             ]),
         ),
         "/api/accept_invitation" => (Kind::SelfOnly, v(&[("token", &a.invitation_secret)])),
+        "/api/publisher_listings" => (Kind::Org, v(&[("org", slug)])),
+        "/api/create_listing" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("fields[slug]", "sneaky-listing"),
+                ("fields[name]", "Sneaky"),
+                ("fields[category]", "utilities"),
+                ("fields[summary]", "s"),
+            ]),
+        ),
+        "/api/publisher_listing" => (Kind::Org, v(&[("org", slug), ("listing", "a-listing")])),
+        "/api/update_listing" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("fields[name]", "Hijacked"),
+                ("fields[category]", "utilities"),
+                ("fields[summary]", "s"),
+            ]),
+        ),
+        "/api/create_version" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "9.0.0"),
+                ("manifest", r#"{"tools":[{"name":"t"}]}"#),
+            ]),
+        ),
+        "/api/publisher_version" | "/api/submit_version" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+            ]),
+        ),
+        "/api/add_document" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("manifest", r#"{"tools":[{"name":"t"}]}"#),
+            ]),
+        ),
+        "/api/add_plan" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("name", "Sneaky"),
+                ("kind", "free"),
+            ]),
+        ),
+        "/api/remove_plan" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("name", "A Secret Plan"),
+            ]),
+        ),
+        "/api/version_diff" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("from", "1.0.0"),
+                ("to", "1.0.0"),
+            ]),
+        ),
         _ => return None,
     })
 }
@@ -278,8 +410,20 @@ async fn snapshot(app: &TestApp) -> String {
         .unwrap()
         .unwrap();
     let r = app.services.store.in_org(org.id);
+    let mut portal = String::new();
+    for l in r.listings().await.unwrap() {
+        for v in r.versions(l.id).await.unwrap() {
+            portal.push_str(&format!(
+                "{:?}|{:?}|{:?}",
+                v,
+                r.documents(v.id).await.unwrap(),
+                r.plans(v.id).await.unwrap()
+            ));
+        }
+        portal.push_str(&format!("{l:?}"));
+    }
     format!(
-        "{:?}|{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}|{portal}",
         r.members().await.unwrap(),
         r.tokens().await.unwrap(),
         r.open_invitations().await.unwrap(),
@@ -323,7 +467,12 @@ async fn every_page_is_classified() {
         .map(|r| r.path().to_owned())
         .collect();
     for p in &pages {
-        let p = p.replace(":slug", "{slug}");
+        let p = p
+            .replace(":slug", "{slug}")
+            .replace(":org", "{slug}")
+            .replace("{org}", "{slug}")
+            .replace(":listing", "{listing}")
+            .replace(":version", "{version}");
         assert!(
             PUBLIC_PAGES.contains(&p.as_str()) || ORG_PAGES.contains(&p.as_str()),
             "page {p} is neither public nor an organization page of the boundary suite"
@@ -379,7 +528,7 @@ async fn no_session_means_401_and_no_change() {
         for page in ORG_PAGES {
             let res = app
                 .client
-                .get(app.url(&page.replace("{slug}", &a.slug)))
+                .get(app.url(&org_page(page, &a.slug)))
                 .send()
                 .await
                 .unwrap();
@@ -432,6 +581,8 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                                 | "/api/create_token"
                                 | "/api/domain_checks"
                                 | "/api/start_domain_verification"
+                                | "/api/create_listing"
+                                | "/api/publisher_listings"
                         );
                     if !harmless {
                         assert_eq!(status, 404, "{f} as B naming {slug} on {:?}", app.engine());
@@ -452,7 +603,7 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
         for page in ORG_PAGES {
             let res = bob
                 .client
-                .get(format!("{}{}", app.base, page.replace("{slug}", &a.slug)))
+                .get(format!("{}{}", app.base, org_page(page, &a.slug)))
                 .send()
                 .await
                 .unwrap();

@@ -35,10 +35,12 @@ impl Drop for TestApp {
 
 pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider>) -> TestApp {
     let evidence_dir = tempfile::tempdir().unwrap();
+    // Remote MCP servers in these tests run on loopback.
     let services = Services::new(
         db.store.clone(),
         EvidenceStore::local(evidence_dir.path()).unwrap(),
-    );
+    )
+    .with_remote_allow_private(true);
     if seed {
         services.seed_demo().await.unwrap();
     }
@@ -146,4 +148,25 @@ pub async fn empty_apps() -> Vec<TestApp> {
         apps.push(start(db, false).await);
     }
     apps
+}
+
+/// The shared test corpus: `$STEWARD_CORPUS`, else `shared/corpus` beside the
+/// repository, else `/work/shared/corpus`. Never skipped: missing is a failure.
+pub fn corpus(rel: &str) -> Vec<u8> {
+    use std::path::{Path, PathBuf};
+    let dir = std::env::var("STEWARD_CORPUS")
+        .map(PathBuf::from)
+        .ok()
+        .or_else(|| {
+            let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+            beside.is_dir().then_some(beside)
+        })
+        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus"));
+    let path = dir.join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "test corpus file {} is missing ({e}); set STEWARD_CORPUS",
+            path.display()
+        )
+    })
 }

@@ -7,6 +7,7 @@ mod http_api;
 mod identity;
 mod oidc;
 mod pages;
+mod portal;
 mod process;
 mod server_fns;
 mod verification;

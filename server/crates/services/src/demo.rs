@@ -289,6 +289,8 @@ impl Services {
                         created_at: created,
                         submitted_at: submitted,
                         published_at: published,
+                        declared: Default::default(),
+                        manifest: manifest.clone(),
                     },
                     manifest,
                     stored,
@@ -352,6 +354,11 @@ impl Services {
                     l.summary, l.package
                 ),
                 homepage: None,
+                support_contact: None,
+                privacy_url: None,
+                data_use: String::new(),
+                capabilities: Vec::new(),
+                egress: Vec::new(),
                 created_at: created,
                 updated_at: created,
             })
@@ -360,7 +367,21 @@ impl Services {
                 v.listing_id = id;
                 tx.insert_evidence_ref(org, &stored.digest, "application/json", stored.size)
                     .await?;
-                tx.insert_version(&v, &manifest.tools).await?;
+                tx.insert_version(&v).await?;
+                tx.in_org(org)
+                    .put_document(&store::records::VersionDocument {
+                        id: domain::DocumentId::new(),
+                        version_id: v.id,
+                        org_id: org,
+                        format: manifest.format,
+                        digest: stored.digest.clone(),
+                        media_type: "application/json".into(),
+                        size_bytes: stored.size,
+                        source_url: None,
+                        normalized: manifest.clone(),
+                        created_at: v.created_at,
+                    })
+                    .await?;
                 n_versions += 1;
                 n_tools += manifest.tools.len();
                 if v.state == Published {

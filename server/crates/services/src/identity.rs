@@ -293,7 +293,7 @@ impl Services {
 
     /// The organization named `slug`, if the actor belongs to it. Anyone else
     /// gets `NotFound`, whether or not it exists.
-    async fn member_org(&self, actor: &Actor, slug: &str) -> Result<(Org, Vec<Role>)> {
+    pub(crate) async fn member_org(&self, actor: &Actor, slug: &str) -> Result<(Org, Vec<Role>)> {
         let user = user_of(actor)?;
         let org = self
             .store

@@ -13,6 +13,7 @@ mod format;
 mod identity;
 mod limits;
 pub mod mail;
+pub mod portal;
 mod reports;
 pub mod secrets;
 pub mod verification;
@@ -59,6 +60,9 @@ pub struct Services {
     limits: std::sync::Arc<limits::Limits>,
     prober: std::sync::Arc<dyn verification::DomainProber>,
     mailer: std::sync::Arc<dyn mail::Mailer>,
+    /// Whether remote MCP servers on private addresses may be read (tests and
+    /// self-hosted set-ups only).
+    remote_allow_private: bool,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -75,6 +79,8 @@ pub enum ServiceError {
     Conflict(String),
     #[error("you are not allowed to do that")]
     Forbidden,
+    #[error("that is too large: the limit is {limit} bytes")]
+    TooLarge { limit: usize },
     #[error("sign in first")]
     Unauthorized,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -116,7 +122,14 @@ impl Services {
             limits: Default::default(),
             prober: verification::default_prober(),
             mailer: mail::default_mailer(),
+            remote_allow_private: false,
         }
+    }
+
+    /// Lets the portal read remote MCP servers on private addresses.
+    pub fn with_remote_allow_private(mut self, allow: bool) -> Self {
+        self.remote_allow_private = allow;
+        self
     }
 
     /// Ready to serve: the database answers and is migrated, the evidence store answers.

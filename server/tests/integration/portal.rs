@@ -1,0 +1,887 @@
+//! The publisher portal end to end over HTTP: the publisher API with a token,
+//! every bad input it can get (problem+json, nothing half-written), the
+//! server functions the portal pages call, diffs, submission and immutability,
+//! and a remote MCP server read by Steward itself. On SQLite and PostgreSQL.
+
+use serde_json::{Value, json};
+use store::testing::system_count;
+
+use crate::helpers::{Browser, TestApp, corpus, empty_apps};
+
+const ORG: &str = "acme-agents";
+const LISTING: &str = "github-tools";
+
+/// A publisher (owner of `acme-agents`) with a listing, a `listings:write`
+/// token and an `events:read` token.
+async fn publisher(app: &TestApp) -> (Browser, String, String) {
+    let b = Browser::new(app);
+    assert!(
+        b.sign_up("pat@acme.example", "Pat Publisher")
+            .await
+            .status()
+            .is_success()
+    );
+    let res = b
+        .call(
+            "create_org",
+            &[
+                ("kind", "publisher"),
+                ("name", "Acme Agents"),
+                ("slug", ORG),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = b
+        .call(
+            "create_listing",
+            &[
+                ("org", ORG),
+                ("fields[slug]", LISTING),
+                ("fields[name]", "GitHub tools"),
+                ("fields[category]", "developer-tools"),
+                ("fields[summary]", "Repositories, issues and pull requests"),
+                ("fields[egress]", "api.github.com"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let token = |scope: &'static str| {
+        let b = &b;
+        async move {
+            let res = b
+                .call(
+                    "create_token",
+                    &[("slug", ORG), ("name", scope), ("scopes[]", scope)],
+                )
+                .await;
+            res.json::<Value>().await.unwrap()["secret"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let write = token("listings:write").await;
+    let read = token("events:read").await;
+    (b, write, read)
+}
+
+async fn post_version(
+    app: &TestApp,
+    token: &str,
+    listing: &str,
+    query: &str,
+    body: Vec<u8>,
+    content_type: &str,
+) -> (u16, String, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/listings/{listing}/versions?{query}")))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = res.json::<Value>().await.unwrap_or(Value::Null);
+    (status, ct, body)
+}
+
+/// Rows that a half-finished upload would leave behind.
+async fn footprint(app: &TestApp) -> (i64, i64, i64, i64, u64) {
+    let s = &app.services.store;
+    (
+        system_count(s, "SELECT count(*) FROM listing_version").await,
+        system_count(s, "SELECT count(*) FROM version_document").await,
+        system_count(s, "SELECT count(*) FROM evidence").await,
+        system_count(s, "SELECT count(*) FROM tool").await,
+        s.audit_len().await.unwrap(),
+    )
+}
+
+fn with_extra_destructive_tool(tools_list: &[u8]) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(tools_list).unwrap();
+    v["tools"].as_array_mut().unwrap().push(json!({
+        "name": "delete_repository",
+        "description": "Delete a repository. This cannot be undone.",
+        "inputSchema": {"type": "object", "properties": {"owner": {"type": "string"}, "repo": {"type": "string"}}, "required": ["owner", "repo"]},
+        "annotations": {"destructiveHint": true, "readOnlyHint": false}
+    }));
+    serde_json::to_vec(&v).unwrap()
+}
+
+#[tokio::test]
+async fn the_publisher_api_creates_versions_from_every_format() {
+    for app in empty_apps().await {
+        let (_b, token, _) = publisher(&app).await;
+        let server_json = corpus("mcp-tools/github-mcp-server/server.json");
+        let (status, ct, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=1.0.0",
+            server_json.clone(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(ct, "application/json");
+        assert_eq!(body["status"], "draft");
+        assert_eq!(body["version"], "1.0.0");
+        assert_eq!(body["url"], format!("/portal/{ORG}/{LISTING}/v/1.0.0"));
+        let digest = body["manifest_digest"].as_str().unwrap().to_owned();
+        assert_eq!(digest.len(), 64);
+
+        // The uploaded bytes are evidence under their own digest; the version
+        // references the normalized manifest, stored as evidence too.
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let r = app.services.store.in_org(org.id);
+        let listing = r.listing(LISTING).await.unwrap().unwrap();
+        let v = r.version(listing.id, "1.0.0").await.unwrap().unwrap();
+        let docs = r.documents(v.id).await.unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].digest, evidence::digest_of(&server_json));
+        let stored = app
+            .services
+            .evidence
+            .get(org.id, &docs[0].digest)
+            .await
+            .unwrap();
+        assert_eq!(&stored[..], &server_json[..]);
+        let normalized = app.services.evidence.get(org.id, &digest).await.unwrap();
+        let m: Value = serde_json::from_slice(&normalized).unwrap();
+        assert_eq!(m["server"]["name"], "io.github.github/github-mcp-server");
+        assert_eq!(m["format"], "mcp_server_json");
+
+        // A tools/list result, submitted straight away.
+        let tools = corpus("mcp-tools/live-tools-list/server-github.json");
+        let n_tools = serde_json::from_slice::<Value>(&tools).unwrap()["tools"]
+            .as_array()
+            .unwrap()
+            .len();
+        let (status, _, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=1.1.0&submit=true",
+            tools,
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["status"], "submitted");
+        assert_eq!(body["tools"], n_tools);
+        let id = body["id"].as_str().unwrap();
+        let events = app.services.store.outbox_for_subject(id).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].0, "listing_version.submitted");
+        let audit = app
+            .services
+            .store
+            .audit_for_subject("listing_version", id, 10)
+            .await
+            .unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].action, "version.created");
+        assert!(audit[0].actor.starts_with("service:"), "{}", audit[0].actor);
+
+        // OpenAPI in YAML, format named explicitly.
+        let yaml = br#"openapi: 3.0.3
+info: {title: Tiny, version: "1"}
+servers: [{url: "https://api.tiny.example/v1"}]
+components:
+  securitySchemes:
+    oauth:
+      type: oauth2
+      flows:
+        clientCredentials:
+          tokenUrl: https://auth.tiny.example/token
+          scopes: {"things:read": "Read things", "things:write": "Change things"}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      security: [{oauth: ["things:read"]}]
+      responses: {"200": {description: ok}}
+    delete:
+      operationId: deleteThings
+      security: [{oauth: ["things:write"]}]
+      responses: {"204": {description: gone}}
+"#;
+        let (status, _, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=1.2.0&format=openapi",
+            yaml.to_vec(),
+            "application/yaml",
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["tools"], 2);
+        let v = r.version(listing.id, "1.2.0").await.unwrap().unwrap();
+        assert_eq!(v.manifest.egress_hosts, vec!["api.tiny.example"]);
+        assert_eq!(v.manifest.all_scopes(), vec!["things:read", "things:write"]);
+        let delete = v
+            .manifest
+            .tools
+            .iter()
+            .find(|t| t.name == "deleteThings")
+            .unwrap();
+        assert_eq!(delete.annotations.destructive_hint, Some(true));
+    }
+}
+
+#[tokio::test]
+async fn every_bad_upload_is_a_problem_and_leaves_nothing_behind() {
+    for app in empty_apps().await {
+        let (_b, token, read_only) = publisher(&app).await;
+        let tools = corpus("mcp-tools/live-tools-list/mcp-server-time.json");
+        let (status, _, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=1.0.0",
+            tools.clone(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+
+        let invalid_example =
+            corpus("mcp-registry/examples-2025-12-11/invalid/bad-name-pattern.json");
+        let server_json_only = corpus("mcp-registry/examples-2025-12-11/valid/minimal.json");
+        let too_big = vec![b' '; services::portal::MANIFEST_MAX_BYTES + 1];
+        // (what, token, listing, query, body, status, field or problem type)
+        let cases: Vec<(&str, &str, &str, &str, Vec<u8>, u16, &str)> = vec![
+            (
+                "no version",
+                &token,
+                LISTING,
+                "",
+                tools.clone(),
+                422,
+                "version",
+            ),
+            (
+                "not semver",
+                &token,
+                LISTING,
+                "version=latest",
+                tools.clone(),
+                422,
+                "version",
+            ),
+            (
+                "existing version",
+                &token,
+                LISTING,
+                "version=1.0.0",
+                tools.clone(),
+                422,
+                "version",
+            ),
+            (
+                "older version",
+                &token,
+                LISTING,
+                "version=0.9.0",
+                tools.clone(),
+                422,
+                "version",
+            ),
+            (
+                "broken JSON",
+                &token,
+                LISTING,
+                "version=2.0.0",
+                b"{\"tools\": [".to_vec(),
+                422,
+                "manifest",
+            ),
+            (
+                "schema violation",
+                &token,
+                LISTING,
+                "version=2.0.0",
+                invalid_example,
+                422,
+                "manifest",
+            ),
+            (
+                "unknown document",
+                &token,
+                LISTING,
+                "version=2.0.0",
+                br#"{"hello":"world"}"#.to_vec(),
+                422,
+                "manifest",
+            ),
+            (
+                "unknown format name",
+                &token,
+                LISTING,
+                "version=2.0.0&format=pdf",
+                tools.clone(),
+                422,
+                "format",
+            ),
+            (
+                "empty body",
+                &token,
+                LISTING,
+                "version=2.0.0",
+                Vec::new(),
+                422,
+                "manifest",
+            ),
+            (
+                "submit without tools",
+                &token,
+                LISTING,
+                "version=2.0.0&submit=true",
+                server_json_only,
+                422,
+                "manifest",
+            ),
+            (
+                "too large",
+                &token,
+                LISTING,
+                "version=2.0.0",
+                too_big,
+                413,
+                "too-large",
+            ),
+            (
+                "unknown listing",
+                &token,
+                "no-such-listing",
+                "version=2.0.0",
+                tools.clone(),
+                404,
+                "not-found",
+            ),
+            (
+                "token without listings:write",
+                &read_only,
+                LISTING,
+                "version=2.0.0",
+                tools.clone(),
+                403,
+                "forbidden",
+            ),
+            (
+                "no token",
+                "",
+                LISTING,
+                "version=2.0.0",
+                tools.clone(),
+                401,
+                "unauthorized",
+            ),
+        ];
+        let before = footprint(&app).await;
+        for (what, tok, listing, query, body, want, field) in cases {
+            let (status, ct, problem) =
+                post_version(&app, tok, listing, query, body, "application/json").await;
+            assert_eq!(status, want, "{what} on {:?}: {problem}", app.engine());
+            assert_eq!(ct, "application/problem+json", "{what}");
+            assert_eq!(problem["status"], want, "{what}");
+            if want == 422 {
+                let fields: Vec<&str> = problem["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap())
+                    .collect();
+                assert!(fields.contains(&field), "{what}: {problem}");
+                assert!(
+                    problem["errors"][0]["message"].as_str().unwrap().len() > 10,
+                    "{what}: a message a person can act on: {problem}"
+                );
+            } else {
+                assert!(
+                    problem["type"].as_str().unwrap().ends_with(field),
+                    "{what}: {problem}"
+                );
+            }
+            assert_eq!(
+                footprint(&app).await,
+                before,
+                "{what} left something behind"
+            );
+        }
+
+        // The schema violation names the field and the rule.
+        let (_, _, problem) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=2.0.0",
+            corpus("mcp-registry/examples-2025-12-11/invalid/description-too-long.json"),
+            "application/json",
+        )
+        .await;
+        let text = problem["errors"].to_string();
+        assert!(text.contains("/description"), "{text}");
+
+        // Another organization's token cannot reach this listing.
+        let other = Browser::new(&app);
+        other.sign_up("eve@other.example", "Eve").await;
+        other
+            .call(
+                "create_org",
+                &[
+                    ("kind", "publisher"),
+                    ("name", "Other"),
+                    ("slug", "other-pub"),
+                ],
+            )
+            .await;
+        let res = other
+            .call(
+                "create_token",
+                &[
+                    ("slug", "other-pub"),
+                    ("name", "w"),
+                    ("scopes[]", "listings:write"),
+                ],
+            )
+            .await;
+        let eve_token = res.json::<Value>().await.unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let before = footprint(&app).await;
+        let (status, _, _) = post_version(
+            &app,
+            &eve_token,
+            LISTING,
+            "version=3.0.0",
+            tools.clone(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert_eq!(footprint(&app).await, before);
+    }
+}
+
+/// A form aimed at the test listing, plus `extra`.
+fn at<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = vec![("org", ORG), ("listing", LISTING)];
+    v.extend_from_slice(extra);
+    v
+}
+
+fn field_of(body: &Value) -> Vec<String> {
+    body["Invalid"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f[0].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_publisher_prices_diffs_and_submits_through_the_portal() {
+    for app in empty_apps().await {
+        let (b, _, _) = publisher(&app).await;
+
+        // Listing form: each bad field named.
+        for (field, value, name) in [
+            ("fields[slug]", LISTING, "slug"),
+            ("fields[category]", "weapons", "category"),
+            ("fields[egress]", "https://api.x.example/path", "egress"),
+            ("fields[privacy_url]", "ftp://x.example", "privacy_url"),
+            ("fields[slug]", "Bad Slug!", "slug"),
+        ] {
+            let mut form = vec![
+                ("org", ORG),
+                ("fields[slug]", "another-one"),
+                ("fields[name]", "Another"),
+                ("fields[category]", "utilities"),
+                ("fields[summary]", "s"),
+            ];
+            form.retain(|(k, _)| *k != field);
+            form.push((field, value));
+            let res = b.call("create_listing", &form).await;
+            assert_eq!(res.status(), 422, "{field}={value}");
+            let body: Value = res.json().await.unwrap();
+            assert!(field_of(&body).contains(&name.to_owned()), "{body}");
+        }
+
+        // 1.0.0: a server.json, then its tools list.
+        let server_json =
+            String::from_utf8(corpus("mcp-tools/github-mcp-server/server.json")).unwrap();
+        let res = b
+            .call(
+                "create_version",
+                &at(&[("version", "1.0.0"), ("manifest", server_json.as_str())]),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let tools =
+            String::from_utf8(corpus("mcp-tools/live-tools-list/server-github.json")).unwrap();
+        let res = b
+            .call(
+                "add_document",
+                &at(&[("version", "1.0.0"), ("manifest", tools.as_str())]),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let v: Value = b
+            .call("publisher_version", &at(&[("version", "1.0.0")]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["documents"].as_array().unwrap().len(), 2, "{v}");
+        let n_tools = v["tools"].as_array().unwrap().len();
+        assert!(n_tools > 10, "{v}");
+        assert_eq!(v["server_name"], "io.github.github/github-mcp-server");
+        assert!(v["can_submit"].as_bool().unwrap());
+
+        // Prices: field errors, then a usage-based plan.
+        for (field, value, name) in [
+            ("currency", "XBT", "currency"),
+            ("amount", "abc", "amount"),
+            ("amount", "1000000", "amount"),
+            ("meter", "Tool Calls", "meter"),
+            ("trial_days", "400", "trial_days"),
+        ] {
+            let mut form = at(&[
+                ("version", "1.0.0"),
+                ("name", "Pay as you go"),
+                ("kind", "usage"),
+                ("currency", "USD"),
+                ("amount", "0.02"),
+                ("meter", "tool_call"),
+            ]);
+            form.retain(|(k, _)| *k != field);
+            form.push((field, value));
+            let res = b.call("add_plan", &form).await;
+            assert_eq!(res.status(), 422, "{field}={value}");
+            let body: Value = res.json().await.unwrap();
+            assert!(
+                field_of(&body).contains(&name.to_owned()),
+                "{field}: {body}"
+            );
+        }
+        let plan = at(&[
+            ("version", "1.0.0"),
+            ("name", "Pay as you go"),
+            ("kind", "usage"),
+            ("currency", "USD"),
+            ("amount", "0.02"),
+            ("meter", "tool_call"),
+            ("trial_days", "14"),
+        ]);
+        let res = b.call("add_plan", &plan).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let v: Value = b
+            .call("publisher_version", &at(&[("version", "1.0.0")]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            v["plans"][0]["price"],
+            "USD 0.02 per tool_call, 14-day trial"
+        );
+
+        // 1.1.0: one more tool, a destructive one, and a higher price.
+        let more = String::from_utf8(with_extra_destructive_tool(tools.as_bytes())).unwrap();
+        let res = b
+            .call(
+                "create_version",
+                &at(&[("version", "1.1.0"), ("manifest", more.as_str())]),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let mut dearer = plan.clone();
+        dearer[2] = ("version", "1.1.0");
+        dearer.retain(|(k, _)| *k != "amount");
+        dearer.push(("amount", "0.03"));
+        assert_eq!(b.call("add_plan", &dearer).await.status(), 200);
+        let d: Value = b
+            .call("version_diff", &at(&[("from", "1.0.0"), ("to", "1.1.0")]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(d["tools_added"].as_array().unwrap().len(), 1, "{d}");
+        assert_eq!(d["tools_added"][0]["name"], "delete_repository");
+        assert_eq!(d["tools_added"][0]["hints"], json!(["destructive"]));
+        assert!(d["widens_access"].as_bool().unwrap());
+        assert!(d["tools_removed"].as_array().unwrap().is_empty());
+        assert_eq!(d["price_changes"][0]["increase"], true, "{d}");
+        // The server.json's distribution is gone from 1.1.0 (it has no server.json).
+        let packages = d["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a[0] == "Packages")
+            .unwrap();
+        assert!(!packages[2].as_array().unwrap().is_empty(), "{d}");
+
+        // Submit freezes 1.0.0.
+        let res = b.call("submit_version", &at(&[("version", "1.0.0")])).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let v: Value = b
+            .call("publisher_version", &at(&[("version", "1.0.0")]))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["state"], "submitted");
+        assert!(!v["can_edit"].as_bool().unwrap() && !v["can_price"].as_bool().unwrap());
+        let before = footprint(&app).await;
+        for (f, form) in [
+            (
+                "add_document",
+                at(&[("version", "1.0.0"), ("manifest", tools.as_str())]),
+            ),
+            ("add_plan", plan.clone()),
+            (
+                "remove_plan",
+                at(&[("version", "1.0.0"), ("name", "Pay as you go")]),
+            ),
+            ("submit_version", at(&[("version", "1.0.0")])),
+        ] {
+            let res = b.call(f, &form).await;
+            assert_eq!(res.status(), 422, "{f} on a submitted version");
+            let text = res.text().await.unwrap();
+            assert!(text.contains("can no longer change"), "{f}: {text}");
+        }
+        assert_eq!(footprint(&app).await, before);
+        // The submission is in the audit trail and the outbox.
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let r = app.services.store.in_org(org.id);
+        let listing = r.listing(LISTING).await.unwrap().unwrap();
+        let v = r.version(listing.id, "1.0.0").await.unwrap().unwrap();
+        let events = app
+            .services
+            .store
+            .outbox_for_subject(&v.id.to_string())
+            .await
+            .unwrap();
+        assert_eq!(events[0].0, "listing_version.submitted");
+        assert_eq!(v.declared.egress, vec!["api.github.com"]);
+    }
+}
+
+#[tokio::test]
+async fn a_remote_mcp_server_is_read_by_steward_itself() {
+    let server = mcp_remote::testing::Everything::start();
+    for app in empty_apps().await {
+        let (_b, token, _) = publisher(&app).await;
+        let url = server.url("/mcp");
+        let (status, _, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            &format!("version=1.0.0&url={url}"),
+            Vec::new(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let r = app.services.store.in_org(org.id);
+        let listing = r.listing(LISTING).await.unwrap().unwrap();
+        let v = r.version(listing.id, "1.0.0").await.unwrap().unwrap();
+        assert!(
+            v.manifest.tools.iter().any(|t| t.name == "echo"),
+            "{:?}",
+            v.manifest
+        );
+        assert_eq!(body["tools"], v.manifest.tools.len());
+        assert_eq!(v.manifest.remotes[0].url, url);
+        let docs = r.documents(v.id).await.unwrap();
+        assert_eq!(docs[0].source_url.as_deref(), Some(url.as_str()));
+        // What the server answered is the evidence.
+        let raw = app
+            .services
+            .evidence
+            .get(org.id, &docs[0].digest)
+            .await
+            .unwrap();
+        let raw: Value = serde_json::from_slice(&raw).unwrap();
+        assert!(raw["toolsList"].to_string().contains("\"echo\""));
+
+        // A server that is not there: a clear field error, nothing written.
+        let before = footprint(&app).await;
+        let (status, _, body) = post_version(
+            &app,
+            &token,
+            LISTING,
+            "version=1.1.0&url=http://127.0.0.1:9/mcp",
+            Vec::new(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["errors"][0]["field"], "url");
+        assert_eq!(footprint(&app).await, before);
+    }
+}
+
+/// Imports both registry seeds (829 real servers) into a publisher, twice.
+#[tokio::test]
+async fn the_registry_seeds_import_with_a_reason_for_every_rejection() {
+    use services::portal::ImportOutcome;
+    for app in empty_apps().await {
+        let (_b, _, _) = publisher(&app).await;
+        let s = &app.services;
+        let actor = services::Actor::System;
+        assert!(matches!(
+            s.import_target(&services::Actor::Anonymous, ORG).await,
+            Err(services::ServiceError::Forbidden)
+        ));
+        let org = s.import_target(&actor, ORG).await.unwrap();
+        for seed in [
+            "mcp-registry/seed/seed_2025-09-29-format.json",
+            "mcp-registry/seed/seed_2025_05_16.json",
+        ] {
+            let entries = ingest::read_registry_export(&corpus(seed)).unwrap();
+            let unreadable = entries.iter().filter(|e| e.result.is_err()).count();
+            let mut first = (0, 0, Vec::new());
+            for round in 0..2 {
+                let (mut imported, mut present, mut rejected) = (0, 0, Vec::new());
+                for e in &entries {
+                    match s.import_entry(&actor, &org, e).await.unwrap() {
+                        ImportOutcome::Imported { .. } => imported += 1,
+                        ImportOutcome::AlreadyPresent { .. } => present += 1,
+                        ImportOutcome::Rejected(why) => {
+                            assert!(why.len() > 10, "{why}");
+                            rejected.push(why)
+                        }
+                    }
+                }
+                assert_eq!(imported + present + rejected.len(), entries.len());
+                // Everything the schema refuses is refused, with its reason.
+                assert!(rejected.len() >= unreadable, "{seed}");
+                if round == 0 {
+                    // The two seeds overlap: servers of the first are present.
+                    assert!(
+                        imported + present > 100,
+                        "{seed}: only {imported} imported, {present} present"
+                    );
+                    eprintln!(
+                        "{seed}: {imported} imported, {present} present, {} rejected ({unreadable} by the schema)",
+                        rejected.len()
+                    );
+                    first = (imported, present, rejected);
+                } else {
+                    // Idempotent: what was imported is now present, the rest
+                    // is refused for the same reasons.
+                    assert_eq!(imported, 0, "{seed} imported something twice");
+                    assert_eq!(present, first.0 + first.1, "{seed}");
+                    assert_eq!(rejected, first.2, "{seed}");
+                }
+            }
+            let versions = system_count(&s.store, "SELECT count(*) FROM listing_version").await;
+            assert!(versions as usize >= first.0, "{seed}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn steward_import_reports_each_entry_and_imports_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_steward");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("STEWARD_DATA_DIR", dir.path())
+            .env("RUST_LOG", "warn")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["seed", "--demo"]).status.success());
+    let seed_dir = tempfile::tempdir().unwrap();
+    let seed = seed_dir.path().join("seed.json");
+    std::fs::write(
+        &seed,
+        corpus("mcp-registry/seed/seed_2025-09-29-format.json"),
+    )
+    .unwrap();
+    let seed = seed.to_str().unwrap();
+    let out = run(&["import", seed, "--publisher", "fabrikam-tools"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let summary = text.lines().last().unwrap();
+    assert!(summary.starts_with("358 entries: "), "{summary}");
+    assert!(summary.contains(" 0 already present"), "{summary}");
+    let rejected_lines = text
+        .lines()
+        .filter(|l| l.starts_with("rejected  #"))
+        .count();
+    assert!(
+        summary.contains(&format!(" {rejected_lines} rejected")),
+        "{summary}"
+    );
+    assert!(rejected_lines > 0);
+    assert!(
+        text.contains("/description"),
+        "reasons name the field: {text}"
+    );
+
+    let again = run(&["import", seed, "--publisher", "fabrikam-tools"]);
+    assert!(again.status.success());
+    let summary2 = String::from_utf8_lossy(&again.stdout);
+    let summary2 = summary2.lines().last().unwrap().to_owned();
+    assert!(summary2.contains(" 0 imported"), "{summary2}");
+
+    // A folder of server.json files works too; bad usage is exit 2.
+    let folder = tempfile::tempdir().unwrap();
+    for f in [
+        "valid/minimal.json",
+        "valid/with-remote.json",
+        "invalid/missing-name.json",
+    ] {
+        std::fs::write(
+            folder.path().join(f.replace('/', "-")),
+            corpus(&format!("mcp-registry/examples-2025-12-11/{f}")),
+        )
+        .unwrap();
+    }
+    let out = run(&[
+        "import",
+        folder.path().to_str().unwrap(),
+        "--publisher",
+        "fabrikam-tools",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("3 entries: 2 imported, 0 already present, 1 rejected"),
+        "{text}"
+    );
+    assert!(text.contains("invalid-missing-name.json"), "{text}");
+    let out = run(&["import", seed, "--publisher", "no-such-org"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[
+        "import",
+        "/no/such/file.json",
+        "--publisher",
+        "fabrikam-tools",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
