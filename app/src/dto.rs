@@ -260,6 +260,19 @@ pub struct ManifestToolRow {
     pub inputs: Vec<String>,
 }
 
+/// A price plan as the form sends it (amount as typed, e.g. "0.02").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlanFields {
+    pub name: String,
+    pub kind: String,
+    pub currency: String,
+    pub amount: String,
+    pub period: String,
+    pub meter: String,
+    pub trial_days: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanRow {
     pub name: String,

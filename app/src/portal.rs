@@ -281,10 +281,9 @@ pub async fn publisher_version(
     version: String,
 ) -> Result<PortalVersionView, AppError> {
     use ssr::*;
-    let s = services()?;
-    let a = actor().await?;
-    let p = s.portal_version(&a, &org, &listing, &version).await?;
-    let others = s.portal_listing(&a, &org, &listing).await?.versions;
+    let p = services()?
+        .portal_version(&actor().await?, &org, &listing, &version)
+        .await?;
     let m = &p.version.manifest;
     Ok(PortalVersionView {
         org_slug: p.org.slug,
@@ -383,11 +382,7 @@ pub async fn publisher_version(
             && p.version
                 .state
                 .can_move_to(services::domain::listing::VersionState::Submitted),
-        other_versions: others
-            .iter()
-            .filter(|v| v.version != p.version.version)
-            .map(|v| v.version.clone())
-            .collect(),
+        other_versions: p.other_versions.clone(),
         currencies: services::domain::pricing::PricingRules::default().currencies,
     })
 }
@@ -412,22 +407,24 @@ pub async fn add_document(
 
 /// Adds a price plan to a draft. `amount` is a decimal in the currency's
 /// units ("0.02"); it is stored in minor units.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "add_plan")]
 pub async fn add_plan(
     org: String,
     listing: String,
     version: String,
-    name: String,
-    kind: String,
-    #[server(default)] currency: String,
-    #[server(default)] amount: String,
-    #[server(default)] period: String,
-    #[server(default)] meter: String,
-    #[server(default)] trial_days: String,
+    plan: PlanFields,
 ) -> Result<(), AppError> {
     use services::domain::pricing::{BillingPeriod, PlanKind, PricePlan, parse_amount};
     use ssr::*;
+    let PlanFields {
+        name,
+        kind,
+        currency,
+        amount,
+        period,
+        meter,
+        trial_days,
+    } = plan;
     let mut fields = Vec::new();
     let kind = PlanKind::parse(&kind);
     if kind.is_none() {
@@ -508,16 +505,10 @@ pub async fn version_diff(
 ) -> Result<DiffView, AppError> {
     use services::domain::diff::{PriceChangeKind, SchemaChangeKind, TextSpan};
     use ssr::*;
-    let s = services()?;
-    let a = actor().await?;
-    let (l, va, vb, d) = s.version_diff(&a, &org, &listing, &from, &to).await?;
-    let versions = s
-        .portal_listing(&a, &org, &listing)
-        .await?
-        .versions
-        .into_iter()
-        .map(|v| v.version)
-        .collect();
+    let c = services()?
+        .version_diff(&actor().await?, &org, &listing, &from, &to)
+        .await?;
+    let (l, va, vb, d, versions) = (c.listing, c.from, c.to, c.diff, c.versions);
     let tool_row = |t: &services::domain::diff::ToolSummary| DiffToolRow {
         name: t.name.clone(),
         hints: t.hints.clone(),

@@ -1,14 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-
-async function signIn(page: Page, email: string) {
-  await page.goto("/sign-in");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  const form = page.locator("#sign-in-form");
-  await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Password").fill("steward-demo-password");
-  await form.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+import { test, expect } from "@playwright/test";
+import { signIn } from "./support";
 
 test("an operator opens another organization's members from the console", async ({ page }) => {
   await signIn(page, "ops@steward.example");

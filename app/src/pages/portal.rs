@@ -38,7 +38,7 @@ fn param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
 }
 
 fn state_badge(state: String, label: String) -> impl IntoView {
-    view! { <span class=format!("badge state-{state}")>{label}</span> }
+    view! { <span class=format!("badge status-{state}")>{label}</span> }
 }
 
 /// `/portal`: the publisher organizations the signed-in person belongs to.
@@ -692,12 +692,12 @@ fn VersionBody(
                     <div class="two-col">
                         <div class="field">
                             <label for="plan-name">"Plan name"</label>
-                            <input id="plan-name" name="name" required maxlength="60" placeholder="Pay as you go" />
+                            <input id="plan-name" name="plan[name]" required maxlength="60" placeholder="Pay as you go" />
                             <p class="field-error">{perr("name")}</p>
                         </div>
                         <div class="field">
                             <label for="plan-kind">"How it charges"</label>
-                            <select id="plan-kind" name="kind">
+                            <select id="plan-kind" name="plan[kind]">
                                 <option value="free">"Free"</option>
                                 <option value="flat">"Flat subscription"</option>
                                 <option value="per_seat">"Per seat"</option>
@@ -709,14 +709,14 @@ fn VersionBody(
                     <div class="two-col">
                         <div class="field">
                             <label for="plan-currency">"Currency"</label>
-                            <select id="plan-currency" name="currency">
+                            <select id="plan-currency" name="plan[currency]">
                                 {p.currencies.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
                             </select>
                             <p class="field-error">{perr("currency")}</p>
                         </div>
                         <div class="field">
                             <label for="plan-amount">"Price"</label>
-                            <input id="plan-amount" name="amount" inputmode="decimal" placeholder="0.02" aria-describedby="plan-amount-hint" />
+                            <input id="plan-amount" name="plan[amount]" inputmode="decimal" placeholder="0.02" aria-describedby="plan-amount-hint" />
                             <p class="hint" id="plan-amount-hint">"Per period for subscriptions, per seat per period, or per unit of the meter."</p>
                             <p class="field-error">{perr("amount")}</p>
                         </div>
@@ -724,7 +724,7 @@ fn VersionBody(
                     <div class="two-col">
                         <div class="field">
                             <label for="plan-period">"Billing period (subscriptions)"</label>
-                            <select id="plan-period" name="period">
+                            <select id="plan-period" name="plan[period]">
                                 <option value="month">"Monthly"</option>
                                 <option value="year">"Yearly"</option>
                             </select>
@@ -732,13 +732,13 @@ fn VersionBody(
                         </div>
                         <div class="field">
                             <label for="plan-meter">"Meter (usage-based)"</label>
-                            <input id="plan-meter" name="meter" placeholder="tool_call" />
+                            <input id="plan-meter" name="plan[meter]" placeholder="tool_call" />
                             <p class="field-error">{perr("meter")}</p>
                         </div>
                     </div>
                     <div class="field">
                         <label for="plan-trial">"Trial days"</label>
-                        <input id="plan-trial" name="trial_days" inputmode="numeric" placeholder="0" />
+                        <input id="plan-trial" name="plan[trial_days]" inputmode="numeric" placeholder="0" />
                         <p class="field-error">{perr("trial_days")}</p>
                     </div>
                     <div class="form-actions"><button class="button primary" type="submit">"Add plan"</button></div>

@@ -183,11 +183,11 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
                 ("org", "org-a"),
                 ("listing", "a-listing"),
                 ("version", "1.0.0"),
-                ("name", "A Secret Plan"),
-                ("kind", "usage"),
-                ("currency", "USD"),
-                ("amount", "0.02"),
-                ("meter", "tool_call"),
+                ("plan[name]", "A Secret Plan"),
+                ("plan[kind]", "usage"),
+                ("plan[currency]", "USD"),
+                ("plan[amount]", "0.02"),
+                ("plan[meter]", "tool_call"),
             ],
         )
         .await;
@@ -374,8 +374,8 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
                 ("org", slug),
                 ("listing", "a-listing"),
                 ("version", "1.0.0"),
-                ("name", "Sneaky"),
-                ("kind", "free"),
+                ("plan[name]", "Sneaky"),
+                ("plan[kind]", "free"),
             ]),
         ),
         "/api/remove_plan" => (

@@ -238,6 +238,9 @@ paths:
     }
 }
 
+/// (what, token, listing, query, body, status, field or problem type)
+type BadUpload<'a> = (&'a str, &'a str, &'a str, &'a str, Vec<u8>, u16, &'a str);
+
 #[tokio::test]
 async fn every_bad_upload_is_a_problem_and_leaves_nothing_behind() {
     for app in empty_apps().await {
@@ -258,8 +261,7 @@ async fn every_bad_upload_is_a_problem_and_leaves_nothing_behind() {
             corpus("mcp-registry/examples-2025-12-11/invalid/bad-name-pattern.json");
         let server_json_only = corpus("mcp-registry/examples-2025-12-11/valid/minimal.json");
         let too_big = vec![b' '; services::portal::MANIFEST_MAX_BYTES + 1];
-        // (what, token, listing, query, body, status, field or problem type)
-        let cases: Vec<(&str, &str, &str, &str, Vec<u8>, u16, &str)> = vec![
+        let cases: Vec<BadUpload> = vec![
             (
                 "no version",
                 &token,
@@ -553,19 +555,19 @@ async fn a_publisher_prices_diffs_and_submits_through_the_portal() {
 
         // Prices: field errors, then a usage-based plan.
         for (field, value, name) in [
-            ("currency", "XBT", "currency"),
-            ("amount", "abc", "amount"),
-            ("amount", "1000000", "amount"),
-            ("meter", "Tool Calls", "meter"),
-            ("trial_days", "400", "trial_days"),
+            ("plan[currency]", "XBT", "currency"),
+            ("plan[amount]", "abc", "amount"),
+            ("plan[amount]", "1000000", "amount"),
+            ("plan[meter]", "Tool Calls", "meter"),
+            ("plan[trial_days]", "400", "trial_days"),
         ] {
             let mut form = at(&[
                 ("version", "1.0.0"),
-                ("name", "Pay as you go"),
-                ("kind", "usage"),
-                ("currency", "USD"),
-                ("amount", "0.02"),
-                ("meter", "tool_call"),
+                ("plan[name]", "Pay as you go"),
+                ("plan[kind]", "usage"),
+                ("plan[currency]", "USD"),
+                ("plan[amount]", "0.02"),
+                ("plan[meter]", "tool_call"),
             ]);
             form.retain(|(k, _)| *k != field);
             form.push((field, value));
@@ -579,12 +581,12 @@ async fn a_publisher_prices_diffs_and_submits_through_the_portal() {
         }
         let plan = at(&[
             ("version", "1.0.0"),
-            ("name", "Pay as you go"),
-            ("kind", "usage"),
-            ("currency", "USD"),
-            ("amount", "0.02"),
-            ("meter", "tool_call"),
-            ("trial_days", "14"),
+            ("plan[name]", "Pay as you go"),
+            ("plan[kind]", "usage"),
+            ("plan[currency]", "USD"),
+            ("plan[amount]", "0.02"),
+            ("plan[meter]", "tool_call"),
+            ("plan[trial_days]", "14"),
         ]);
         let res = b.call("add_plan", &plan).await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
@@ -610,8 +612,8 @@ async fn a_publisher_prices_diffs_and_submits_through_the_portal() {
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         let mut dearer = plan.clone();
         dearer[2] = ("version", "1.1.0");
-        dearer.retain(|(k, _)| *k != "amount");
-        dearer.push(("amount", "0.03"));
+        dearer.retain(|(k, _)| *k != "plan[amount]");
+        dearer.push(("plan[amount]", "0.03"));
         assert_eq!(b.call("add_plan", &dearer).await.status(), 200);
         let d: Value = b
             .call("version_diff", &at(&[("from", "1.0.0"), ("to", "1.1.0")]))

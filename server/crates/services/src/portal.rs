@@ -75,8 +75,21 @@ pub struct PortalVersion {
     pub version: Version,
     pub documents: Vec<VersionDocument>,
     pub plans: Vec<PricePlan>,
+    /// The listing's other version numbers, newest first.
+    pub other_versions: Vec<String>,
     pub can_edit: bool,
     pub can_price: bool,
+}
+
+/// Two versions of a listing and what changed between them.
+#[derive(Clone, Debug)]
+pub struct VersionComparison {
+    pub listing: Listing,
+    pub from: Version,
+    pub to: Version,
+    pub diff: VersionDiff,
+    /// Every version number of the listing, newest first.
+    pub versions: Vec<String>,
 }
 
 /// What happened to one entry of a bulk import.
@@ -771,8 +784,16 @@ impl Services {
         let reader = self.store.in_org(org.id);
         let documents = reader.documents(version.id).await?;
         let plans = reader.plans(version.id).await?;
+        let other_versions = reader
+            .versions(listing.id)
+            .await?
+            .into_iter()
+            .filter(|v| v.id != version.id)
+            .map(|v| v.version)
+            .collect();
         let editable = !version.state.is_immutable();
         Ok(PortalVersion {
+            other_versions,
             can_edit: editable && roles.iter().any(|r| MANIFEST_ROLES.contains(r)),
             can_price: editable && roles.iter().any(|r| PRICING_ROLES.contains(r)),
             org,
@@ -948,7 +969,7 @@ impl Services {
         listing_slug: &str,
         from: &str,
         to: &str,
-    ) -> Result<(Listing, Version, Version, VersionDiff)> {
+    ) -> Result<VersionComparison> {
         let (org, _) = self.publisher(actor, Some(org_slug), &[]).await?;
         let listing = self.own_listing(&org, listing_slug).await?;
         let a = self.own_version(&org, &listing, from).await?;
@@ -979,7 +1000,19 @@ impl Services {
                 declared_capabilities: &db.capabilities,
             },
         );
-        Ok((listing, a, b, diff))
+        let versions = reader
+            .versions(listing.id)
+            .await?
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+        Ok(VersionComparison {
+            listing,
+            from: a,
+            to: b,
+            diff,
+            versions,
+        })
     }
 }
 
@@ -1191,4 +1224,77 @@ fn no_tools() -> ServiceError {
         "this version lists no tools yet: add a tools/list result, an OpenAPI document \
          or a remote server URL so reviewers can see what it does",
     )])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_become_stable_valid_slugs() {
+        for (name, slug) in [
+            (
+                "io.github.21st-dev/magic-mcp",
+                "io-github-21st-dev-magic-mcp",
+            ),
+            ("com.example/Weather_API", "com-example-weather-api"),
+            ("42/answers", "mcp-42-answers"),
+        ] {
+            assert_eq!(slug_for(name), slug);
+            assert!(validate_slug(&slug_for(name)).is_ok());
+        }
+        let long = format!("io.github.someone/{}", "very-long-name-".repeat(8));
+        let a = slug_for(&long);
+        assert!(a.len() <= 64 && validate_slug(&a).is_ok(), "{a}");
+        assert_ne!(a, slug_for(&format!("{long}x")), "long names stay distinct");
+    }
+
+    #[test]
+    fn listing_forms_name_every_bad_field() {
+        let org = Org {
+            id: domain::OrgId::new(),
+            slug: "p".into(),
+            name: "P".into(),
+            kind: OrgKind::Publisher,
+            verified_domain: None,
+            created_at: 0,
+            verification_lapsed_at: None,
+        };
+        let input = ListingInput {
+            slug: "Bad Slug".into(),
+            category: "weapons".into(),
+            homepage: "javascript:alert(1)".into(),
+            support_contact: "call me".into(),
+            egress: "api.example.com, https://x.example/path".into(),
+            ..ListingInput::default()
+        };
+        let Err(ServiceError::InvalidFields(f)) = listing_from_input(&input, &org, None, 0) else {
+            panic!("accepted a bad listing");
+        };
+        let names: Vec<&str> = f.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "slug",
+                "name",
+                "category",
+                "summary",
+                "homepage",
+                "support_contact",
+                "egress"
+            ]
+        );
+        let ok = ListingInput {
+            slug: "files".into(),
+            name: "Files".into(),
+            category: "utilities".into(),
+            summary: "Reads files".into(),
+            egress: "API.Example.com\napi.example.com other.example".into(),
+            capabilities: "Reads files\n\nLists folders".into(),
+            ..ListingInput::default()
+        };
+        let l = listing_from_input(&ok, &org, None, 0).unwrap();
+        assert_eq!(l.egress, ["api.example.com", "other.example"]);
+        assert_eq!(l.capabilities, ["Reads files", "Lists folders"]);
+    }
 }
