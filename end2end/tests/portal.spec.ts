@@ -21,7 +21,7 @@ test("a publisher lists an agent, uploads real manifests, prices it, diffs two v
 
   // The listing form names what is wrong, field by field.
   const form = page.locator("#listing-form");
-  await form.getByLabel("Name").fill("GitHub for agents");
+  await form.getByLabel("Name", { exact: true }).fill("GitHub for agents");
   await form.getByLabel("Short name (for addresses)").fill(slug);
   await form.getByLabel("Category").selectOption("developer-tools");
   await form.getByLabel("Summary (one line)").fill("Repositories, issues and pull requests");
@@ -114,7 +114,7 @@ test("a bad manifest gets its reasons, and the version page reads without JavaSc
   await page.goto("/portal/fabrikam-tools");
   await hydrated(page);
   const form = page.locator("#listing-form");
-  await form.getByLabel("Name").fill("Broken on purpose");
+  await form.getByLabel("Name", { exact: true }).fill("Broken on purpose");
   await form.getByLabel("Short name (for addresses)").fill(slug);
   await form.getByLabel("Category").selectOption("utilities");
   await form.getByLabel("Summary (one line)").fill("Shows what a rejected manifest looks like");

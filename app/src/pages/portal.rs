@@ -126,7 +126,7 @@ fn OrgListings(page: PortalHome, create: ServerAction<CreateListing>) -> impl In
     } else {
         view! {
             <div class="table-wrap">
-                <table id="listings">
+                <table class="data" id="listings">
                     <thead><tr><th scope="col">"Listing"</th><th scope="col">"Category"</th><th scope="col">"Latest version"</th><th scope="col">"Versions"</th></tr></thead>
                     <tbody>
                         {p.listings.into_iter().map(|l| view! {
@@ -417,7 +417,7 @@ fn ListingBody(
         let base = base.clone();
         view! {
             <div class="table-wrap">
-                <table id="versions">
+                <table class="data" id="versions">
                     <thead><tr><th scope="col">"Version"</th><th scope="col">"State"</th><th scope="col">"Tools"</th><th scope="col">"Created"</th></tr></thead>
                     <tbody>
                         {versions.iter().cloned().map(|v| view! {
@@ -560,14 +560,18 @@ fn VersionBody(
     } else {
         view! {
             <div class="table-wrap">
-                <table id="tools">
+                <table class="data" id="tools">
                     <thead><tr><th scope="col">"Tool"</th><th scope="col">"Declared"</th><th scope="col">"Inputs"</th><th scope="col">"Scopes"</th><th scope="col">"Description"</th></tr></thead>
                     <tbody>
                         {p.tools.into_iter().map(|t| { let key = t.name.clone(); view! {
                             <tr data-tool=key>
                                 <td><code>{t.name}</code>{t.title.map(|x| view! { <br /><small>{x}</small> })}
                                     {t.operation.map(|o| view! { <br /><small class="muted"><code>{o}</code></small> })}</td>
-                                <td>{t.hints.into_iter().map(|h| { let cls = format!("tag hint-{}", h.replace(' ', "-")); view! { <span class=cls>{h}</span>" " } }).collect_view()}</td>
+                                <td>{if t.hints.is_empty() {
+                                    view! { <span class="muted">"none declared"</span> }.into_any()
+                                } else {
+                                    t.hints.into_iter().map(|h| { let cls = format!("tag hint-{}", h.replace(' ', "-")); view! { <span class=cls>{h}</span>" " } }).collect_view().into_any()
+                                }}</td>
                                 <td><small>{t.inputs.join(", ")}</small></td>
                                 <td><small>{t.scopes.join(" ")}</small></td>
                                 <td><small>{t.description}</small></td>
@@ -657,7 +661,7 @@ fn VersionBody(
                 let hidden = hidden.clone();
                 view! {
                     <div class="table-wrap">
-                        <table id="plans">
+                        <table class="data" id="plans">
                             <thead><tr><th scope="col">"Plan"</th><th scope="col">"Kind"</th><th scope="col">"Price"</th><th></th></tr></thead>
                             <tbody>
                                 {p.plans.into_iter().map(|pl| {
@@ -750,7 +754,7 @@ fn VersionBody(
             <p class="muted">"Each document is stored as uploaded or fetched, content-addressed. "
                 {p.manifest_digest.clone().map(|d| view! { "Normalized manifest: "<code id="manifest-digest">{d}</code> })}</p>
             <div class="table-wrap">
-                <table id="documents">
+                <table class="data" id="documents">
                     <thead><tr><th scope="col">"Format"</th><th scope="col">"SHA-256"</th><th scope="col">"Size"</th><th scope="col">"Source"</th><th scope="col">"Added"</th></tr></thead>
                     <tbody>
                         {p.documents.into_iter().map(|d| view! {
@@ -869,7 +873,7 @@ fn DiffBody(diff: DiffView) -> impl IntoView {
                                 }).collect_view()}</p>
                             })}
                             {(!c.schema.is_empty()).then(|| view! {
-                                <table class="schema-changes">
+                                <table class="data schema-changes">
                                     <thead><tr><th scope="col">"Input schema"</th><th scope="col">"Change"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                                     <tbody>{c.schema.into_iter().map(|(ptr, what, b, a)| view! {
                                         <tr><td><code>{ptr}</code></td><td>{what}</td><td><code>{b}</code></td><td><code>{a}</code></td></tr>
@@ -883,7 +887,7 @@ fn DiffBody(diff: DiffView) -> impl IntoView {
                                 <ul class="stack">{names(c.scopes_added, "added")}{names(c.scopes_removed, "removed")}</ul>
                             })}
                         </article>
-                    }).collect_view()}
+                    }.into_any()).collect_view()}
                 </div>
             })}
         </section>

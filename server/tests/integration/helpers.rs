@@ -5,6 +5,10 @@ use server::http::{AppState, leptos_options, router, serve};
 use services::Services;
 use store::testing::{TestDb, engines};
 
+/// No test request takes anywhere near this; a request that does fails its
+/// test with the URL (instead of hanging the suite).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A running Steward on a random loopback port, with its own database.
 pub struct TestApp {
     pub base: String,
@@ -64,6 +68,7 @@ pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider
         db,
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(REQUEST_TIMEOUT)
             .build()
             .unwrap(),
         _evidence_dir: evidence_dir,
@@ -97,6 +102,7 @@ impl Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .timeout(REQUEST_TIMEOUT)
                 .build()
                 .unwrap(),
         }
@@ -169,4 +175,12 @@ pub fn corpus(rel: &str) -> Vec<u8> {
             path.display()
         )
     })
+}
+
+/// A plain client (no cookies) with the suite's request timeout.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap()
 }

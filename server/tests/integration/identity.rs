@@ -111,7 +111,7 @@ async fn sign_in_cycles_the_session_id_and_sign_out_kills_it() {
             .to_owned();
         assert_ne!(first_id, second_id, "a sign-in must issue a new session id");
 
-        let replay = reqwest::Client::new();
+        let replay = crate::helpers::client();
         let who = |cookie: String| {
             let replay = replay.clone();
             let url = format!("{}/api/me", app.base);
@@ -248,7 +248,7 @@ async fn sign_in_is_rate_limited_with_retry_after() {
 async fn cross_site_state_changes_are_refused() {
     for app in empty_apps().await {
         let before = app.services.store.counts().await.unwrap();
-        let c = reqwest::Client::new();
+        let c = crate::helpers::client();
         let form = [
             ("email", "x@example.com"),
             ("display_name", "X"),
@@ -523,7 +523,7 @@ async fn tokens_are_shown_once_hashed_scoped_and_revocable() {
         );
         assert_eq!(page["tokens"][0]["last_used"], "never");
 
-        let api = reqwest::Client::new();
+        let api = crate::helpers::client();
         let whoami = |auth: Option<String>| {
             let mut r = api.get(format!("{}/api/v1/whoami", app.base));
             if let Some(a) = auth {
@@ -715,7 +715,7 @@ async fn another_organization_is_invisible_whatever_id_is_sent() {
             "nothing changed"
         );
         assert_eq!(app.services.store.audit_len().await.unwrap(), audit_before);
-        let res = reqwest::Client::new()
+        let res = crate::helpers::client()
             .get(format!("{}/api/v1/whoami", app.base))
             .header("authorization", format!("Bearer {a_secret}"))
             .send()

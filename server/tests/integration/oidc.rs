@@ -45,7 +45,7 @@ async fn callback_refuses_a_state_that_does_not_match_and_is_single_use() {
             .spawn()
             .expect("node");
         let issuer = format!("http://127.0.0.1:{oidc_port}");
-        let client = reqwest::Client::new();
+        let client = crate::helpers::client();
         for _ in 0..100 {
             if client
                 .get(format!("{issuer}/.well-known/openid-configuration"))

@@ -682,12 +682,28 @@ impl Secrets {
             return;
         }
         let vars = input.get("variables").and_then(Value::as_object);
-        if let Some(var) = vars
+        if let Some((var_name, var)) = vars
             .into_iter()
-            .flat_map(|m| m.values())
-            .find(|v| flag(v, "isSecret", "is_secret") == Some(true))
+            .flat_map(|m| m.iter())
+            .find(|(_, v)| flag(v, "isSecret", "is_secret") == Some(true))
         {
-            self.push(name, location, var);
+            // `-e GITHUB_TOKEN={token}` is the secret GITHUB_TOKEN, not `-e`.
+            let value = str_field(input, "value").unwrap_or_default();
+            let placeholder = format!("{{{var_name}}}");
+            let name = match value.split_once('=') {
+                Some((key, rest)) if rest.contains(&placeholder) && !key.trim().is_empty() => {
+                    key.trim().to_string()
+                }
+                _ if name.starts_with('-') || name.starts_with("argument #") => var_name.clone(),
+                _ => name,
+            };
+            let mut decl = var.clone();
+            if str_field(&decl, "description").is_none()
+                && let (Some(d), Some(o)) = (str_field(input, "description"), decl.as_object_mut())
+            {
+                o.insert("description".into(), Value::String(d.to_string()));
+            }
+            self.push(name, location, &decl);
         }
     }
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use domain::manifest::SecretLocation;
 use ingest::{IngestError, Manifest, ManifestFormat, Problem};
@@ -282,9 +281,7 @@ fn entries_with_problem(
 
 fn check_export(path: &str, expect_entries: usize) -> Vec<ingest::RegistryEntry> {
     let path = corpus().join(path);
-    let started = Instant::now();
     let entries = ingest::read_registry_export(&bytes(&path)).unwrap();
-    println!("{}: read in {:?}", path.display(), started.elapsed());
     assert_eq!(entries.len(), expect_entries);
     for (i, entry) in entries.iter().enumerate() {
         assert_eq!(entry.index, i);
@@ -521,9 +518,7 @@ fn every_openapi_document_is_read_or_refused_with_a_reason() {
         let b = bytes(&path);
         let raw: Value = serde_json::from_slice(&b).unwrap();
         assert_eq!(ingest::detect(&b), Ok(ManifestFormat::OpenApi), "{name}");
-        let started = Instant::now();
         let result = ingest::read_openapi(&b);
-        let took = started.elapsed();
         if raw.get("swagger").is_some() {
             let e = result.unwrap_err();
             let IngestError::Unsupported(m) = &e else {
@@ -540,13 +535,12 @@ fn every_openapi_document_is_read_or_refused_with_a_reason() {
             .max()
             .unwrap_or(0);
         println!(
-            "{name}: {} operations, {} scopes, {} secrets, hosts {:?}, largest input schema {largest} bytes, read in {took:?}",
+            "{name}: {} operations, {} scopes, {} secrets, hosts {:?}, largest input schema {largest} bytes",
             m.tools.len(),
             m.scopes.len(),
             m.secret_inputs.len(),
             m.egress_hosts
         );
-        assert!(took < Duration::from_secs(5), "{name} took {took:?}");
         assert!(
             largest < 512 * 1024,
             "{name}: an input schema of {largest} bytes"
@@ -791,4 +785,24 @@ fn unreadable_and_unknown_documents_say_why() {
         ingest::detect(&bytes(&seed)),
         Err(IngestError::UnknownFormat)
     );
+}
+
+#[test]
+fn secrets_behind_argument_variables_are_named_by_what_they_set() {
+    let bytes = std::fs::read(corpus().join("mcp-tools/github-mcp-server/server.json")).unwrap();
+    let m = ingest::read_server_json(&bytes).unwrap();
+    let names: Vec<(&str, domain::manifest::SecretLocation)> = m
+        .secret_inputs
+        .iter()
+        .map(|s| (s.name.as_str(), s.location))
+        .collect();
+    assert!(
+        names.contains(&(
+            "GITHUB_PERSONAL_ACCESS_TOKEN",
+            domain::manifest::SecretLocation::Argument
+        )),
+        "{names:?}"
+    );
+    assert!(names.contains(&("Authorization", domain::manifest::SecretLocation::Header)));
+    assert!(!names.iter().any(|(n, _)| n.starts_with('-')), "{names:?}");
 }
