@@ -93,8 +93,9 @@ fn check_from(m: domain_verification::Model) -> Result<DomainCheck> {
 }
 
 impl Store {
-    /// System job: verified domains last checked before `before`, across
+    /// System job: verified domains last checked at or before `before`, across
     /// organizations (the scheduled re-check reads them; nothing else does).
+    /// At or before: a re-check "due now" includes one made this millisecond.
     pub async fn verified_domains_checked_before(&self, before: i64) -> Result<Vec<DomainCheck>> {
         let tx = self.read_tx(RowScope::System).await?;
         domain_verification::Entity::find()
@@ -105,7 +106,7 @@ impl Store {
             .filter(
                 sea_orm::Condition::any()
                     .add(domain_verification::Column::CheckedAt.is_null())
-                    .add(domain_verification::Column::CheckedAt.lt(before)),
+                    .add(domain_verification::Column::CheckedAt.lte(before)),
             )
             .all(&tx)
             .await?
