@@ -69,6 +69,11 @@ pub async fn get_listing(slug: String) -> Result<ListingView, AppError> {
     use ssr::*;
     let page = services()?.listing_page(&slug).await?;
     Ok(ListingView {
+        screening: page
+            .screening
+            .as_ref()
+            .and_then(crate::portal::ssr::screening_view)
+            .map(|(v, _)| v),
         slug: page.listing.slug,
         name: page.listing.name,
         summary: page.listing.summary,

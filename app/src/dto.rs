@@ -27,6 +27,8 @@ pub struct CatalogResults {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListingView {
+    /// The buyer's label of the live version, when it was screened.
+    pub screening: Option<ScreeningView>,
     pub slug: String,
     pub name: String,
     pub summary: String,
@@ -248,9 +250,33 @@ pub struct DocumentRow {
     pub added: String,
 }
 
+/// One line of a buyer's label ("Can send email as you").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelItem {
+    pub text: String,
+    /// "declared" or "inferred".
+    pub source: String,
+    pub risk: String,
+    pub tools: Vec<String>,
+}
+
+/// What automated screening says about a version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningView {
+    pub risk: String,
+    pub ruleset: String,
+    pub summary: String,
+    pub items: Vec<LabelItem>,
+    /// (severity, kind, tool, message, evidence)
+    pub findings: Vec<(String, String, Option<String>, String, String)>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestToolRow {
     pub name: String,
+    /// Steward's reading: effect and risk tier ("" before screening).
+    pub effect: String,
+    pub risk: String,
     pub title: Option<String>,
     pub description: String,
     pub hints: Vec<String>,
@@ -302,6 +328,7 @@ pub struct PortalVersionView {
     pub packages: Vec<String>,
     pub remotes: Vec<String>,
     pub plans: Vec<PlanRow>,
+    pub screening: Option<ScreeningView>,
     pub can_edit: bool,
     pub can_price: bool,
     pub can_submit: bool,

@@ -8,7 +8,7 @@ use crate::dto::*;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use services::domain;
     use services::domain::manifest::{Manifest, ManifestFormat};
     use services::records::{Listing, Version};
@@ -128,10 +128,21 @@ mod ssr {
             .unwrap_or_default()
     }
 
-    pub fn tools_of(m: &Manifest) -> Vec<ManifestToolRow> {
+    /// `classes`: (tool, effect, risk) from the version's screening.
+    pub fn tools_of(m: &Manifest, classes: &[(String, String, String)]) -> Vec<ManifestToolRow> {
         m.tools
             .iter()
             .map(|t| ManifestToolRow {
+                effect: classes
+                    .iter()
+                    .find(|c| c.0 == t.name)
+                    .map(|c| c.1.replace('_', " "))
+                    .unwrap_or_default(),
+                risk: classes
+                    .iter()
+                    .find(|c| c.0 == t.name)
+                    .map(|c| c.2.clone())
+                    .unwrap_or_default(),
                 name: t.name.clone(),
                 title: t.title.clone().or_else(|| t.annotations.title.clone()),
                 description: t.description.clone(),
@@ -141,6 +152,61 @@ mod ssr {
                 inputs: input_names(&t.input_schema),
             })
             .collect()
+    }
+
+    fn word<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_value(v)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Per tool: (name, effect, risk).
+    pub type ToolReadings = Vec<(String, String, String)>;
+
+    /// A stored screening as the pages show it (`None` if it cannot be read:
+    /// a report from a future ruleset shape is not shown half-understood).
+    pub fn screening_view(
+        s: &services::records::Screening,
+    ) -> Option<(ScreeningView, ToolReadings)> {
+        let r: services::classifier::Report = serde_json::from_value(s.report.clone()).ok()?;
+        let tools = r
+            .tools
+            .iter()
+            .map(|t| (t.name.clone(), word(&t.effect), t.risk.as_str().to_owned()))
+            .collect();
+        Some((
+            ScreeningView {
+                risk: r.risk.as_str().to_owned(),
+                ruleset: r.ruleset,
+                summary: r.disclosure.summary,
+                items: r
+                    .disclosure
+                    .items
+                    .into_iter()
+                    .map(|i| LabelItem {
+                        text: i.text,
+                        source: word(&i.source),
+                        risk: i.risk.as_str().to_owned(),
+                        tools: i.tools,
+                    })
+                    .collect(),
+                findings: r
+                    .findings
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            word(&f.severity),
+                            word(&f.kind),
+                            f.tool,
+                            f.message,
+                            f.evidence,
+                        )
+                    })
+                    .collect(),
+            },
+            tools,
+        ))
     }
 
     pub fn size(n: u64) -> String {
@@ -285,7 +351,12 @@ pub async fn publisher_version(
         .portal_version(&actor().await?, &org, &listing, &version)
         .await?;
     let m = &p.version.manifest;
+    let (screening, classes) = match p.version.screening.as_ref().and_then(screening_view) {
+        Some((v, c)) => (Some(v), c),
+        None => (None, Vec::new()),
+    };
     Ok(PortalVersionView {
+        screening,
         org_slug: p.org.slug,
         listing_slug: p.listing.slug,
         listing_name: p.listing.name,
@@ -308,7 +379,7 @@ pub async fn publisher_version(
                 added: format_date(d.created_at),
             })
             .collect(),
-        tools: tools_of(m),
+        tools: tools_of(m, &classes),
         scopes: m
             .all_scopes()
             .into_iter()

@@ -11,6 +11,7 @@ mod m20261126_000004_domain_verification;
 mod m20261126_000005_row_level_security;
 mod m20261126_000006_rls_marketplace;
 mod m20261126_000007_publisher_portal;
+mod m20261126_000008_screening;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_row_level_security::Migration),
             Box::new(m20261126_000006_rls_marketplace::Migration),
             Box::new(m20261126_000007_publisher_portal::Migration),
+            Box::new(m20261126_000008_screening::Migration),
         ]
     }
 }

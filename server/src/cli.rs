@@ -60,6 +60,9 @@ enum Command {
         #[arg(long)]
         publisher: String,
     },
+    /// Classify a manifest: what each tool can do, the buyer's disclosure
+    /// label and review findings. Needs no database (for publishers' CI).
+    Classify(crate::classify::ClassifyArgs),
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -103,6 +106,10 @@ enum AuditCommand {
 /// Exit codes: 0 ok, 1 failure at run time, 2 bad configuration or usage.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Offline commands: no configuration, no database.
+    if let Some(Command::Classify(args)) = &cli.command {
+        return crate::classify::run(args);
+    }
     let (config, secret_source) = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -251,6 +258,7 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
             crate::import::run(&services, &path, &publisher).await
         }
         Command::Serve => serve(config, secret_source, services).await,
+        Command::Classify(args) => crate::classify::run(&args),
     }
 }
 

@@ -41,6 +41,14 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
         />
     }
     .into_any();
+    let label = l.screening.clone().map(|s| {
+        view! {
+            <section class="section" aria-labelledby="can-do-h">
+                <h2 id="can-do-h">"What it can do"</h2>
+                <super::label::DisclosureLabel screening=s findings=false />
+            </section>
+        }
+    });
     view! {
         <Title text=l.name.clone() />
         <header class="page-header">
@@ -49,6 +57,7 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
         </header>
         <div class="two-col">
             <div class="stack">
+                {label}
                 <section class="section" aria-labelledby="about-h">
                     <h2 id="about-h">"About"</h2>
                     {l.description.split("\n\n").map(|p| view! { <p>{p.to_owned()}</p> }).collect_view()}
@@ -57,7 +66,7 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
                     <h2 id="tools-h">{format!("Tools ({tool_count})")}</h2>
                     <p class="muted">
                         "What the publisher's manifest declares. Annotations are hints from the publisher, \
-                         not verified behaviour; Steward's own classification of each tool is on its way."
+                         not verified behaviour; Steward's own reading is the label above."
                     </p>
                     <ul class="tools">
                         {l.tools.into_iter().map(|t| view! {

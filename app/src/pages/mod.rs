@@ -3,6 +3,7 @@ mod auth;
 mod catalog;
 mod console;
 mod home;
+mod label;
 mod listing;
 mod not_found;
 mod portal;

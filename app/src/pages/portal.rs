@@ -561,7 +561,7 @@ fn VersionBody(
         view! {
             <div class="table-wrap">
                 <table class="data" id="tools">
-                    <thead><tr><th scope="col">"Tool"</th><th scope="col">"Declared"</th><th scope="col">"Inputs"</th><th scope="col">"Scopes"</th><th scope="col">"Description"</th></tr></thead>
+                    <thead><tr><th scope="col">"Tool"</th><th scope="col">"Declared"</th><th scope="col">"Steward's reading"</th><th scope="col">"Inputs"</th><th scope="col">"Scopes"</th><th scope="col">"Description"</th></tr></thead>
                     <tbody>
                         {p.tools.into_iter().map(|t| { let key = t.name.clone(); view! {
                             <tr data-tool=key>
@@ -572,6 +572,9 @@ fn VersionBody(
                                 } else {
                                     t.hints.into_iter().map(|h| { let cls = format!("tag hint-{}", h.replace(' ', "-")); view! { <span class=cls>{h}</span>" " } }).collect_view().into_any()
                                 }}</td>
+                                <td>{(!t.effect.is_empty()).then(|| view! {
+                                    <span class=format!("badge risk-{}", t.risk)>{t.effect.clone()}</span>
+                                })}</td>
                                 <td><small>{t.inputs.join(", ")}</small></td>
                                 <td><small>{t.scopes.join(" ")}</small></td>
                                 <td><small>{t.description}</small></td>
@@ -629,6 +632,12 @@ fn VersionBody(
             <div class="alert info" role="status" id="submitted-note">"Submitted for review. Reviewers will pick it up; you can follow its state here."</div>
         })}
         {compare}
+        {p.screening.clone().map(|s| view! {
+            <section class="section" aria-labelledby="reading-h">
+                <h2 id="reading-h">"What buyers will read"</h2>
+                <super::label::DisclosureLabel screening=s findings=true />
+            </section>
+        })}
         <section class="section" aria-labelledby="tools-h">
             <h2 id="tools-h">{format!("Tools ({tool_count})")}</h2>
             <p class="muted">{format!("Normalized from: {}", p.format_label)}{p.server_name.clone().map(|n| format!(" · server {n}"))}</p>

@@ -13,6 +13,8 @@ pub struct ListingPage {
     /// Versions a buyer may see (published, suspended or delisted), newest first.
     pub history: Vec<VersionSummary>,
     pub tools: Vec<ToolView>,
+    /// Automated screening of the live version (its disclosure label), if screened.
+    pub screening: Option<store::records::Screening>,
 }
 
 #[derive(Clone, Debug)]
@@ -101,6 +103,7 @@ impl Services {
                 .map(summary)
                 .collect(),
             live: summary(&live),
+            screening: live.screening.clone(),
             listing,
             publisher,
             tools,

@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod verification;
 
 pub use catalog::{ListingPage, ToolView, VersionSummary};
+pub use classifier;
 pub use domain;
 pub use format::format_date;
 pub use identity::{ExternalIdentity, OrgAdmin, Principal, TokenPrincipal};

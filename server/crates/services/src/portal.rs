@@ -552,6 +552,7 @@ impl Services {
         let document = self.store_document(org, version_id, doc, now).await?;
         let manifest = document.normalized.clone();
         let normalized = self.store_normalized(org, &manifest).await?;
+        let screening = self.screen(org, listing, &manifest, None).await?;
         let v = Version {
             id: version_id,
             listing_id: listing.id,
@@ -565,6 +566,7 @@ impl Services {
             published_at: None,
             manifest,
             declared: declared_of(listing),
+            screening: Some(screening),
         };
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
@@ -617,6 +619,8 @@ impl Services {
                     "format": document.format.as_str(),
                     "tools": v.manifest.tools.len(),
                     "submitted": submit,
+                    "ruleset": v.screening.as_ref().map(|s| s.ruleset.clone()),
+                    "risk": v.screening.as_ref().map(|s| s.risk.clone()),
                 })),
             events,
         )
@@ -626,6 +630,60 @@ impl Services {
             submitted_at: submit.then_some(now),
             ..v
         })
+    }
+
+    /// Screens a manifest of one of `org`'s listings: classification,
+    /// findings (against the listing's own words, the newest other version
+    /// and the published catalog) and the buyer's label. Pure computation
+    /// over what the store already has; nothing external is asked.
+    async fn screen(
+        &self,
+        org: &Org,
+        listing: &Listing,
+        manifest: &Manifest,
+        this_version: Option<VersionId>,
+    ) -> Result<store::records::Screening> {
+        let previous = self
+            .store
+            .in_org(org.id)
+            .versions(listing.id)
+            .await?
+            .into_iter()
+            .filter(|v| Some(v.id) != this_version)
+            .max_by(|a, b| {
+                let key = |v: &Version| semver::Version::parse(&v.version).ok();
+                key(a).cmp(&key(b))
+            })
+            .map(|v| v.manifest);
+        let catalog: Vec<classifier::CatalogEntry> = self
+            .store
+            .catalog(&store::records::CatalogQuery::default(), 10_000)
+            .await?
+            .into_iter()
+            .filter(|e| e.publisher_slug != org.slug)
+            .map(|e| classifier::CatalogEntry {
+                name: e.name,
+                publisher: e.publisher_name,
+            })
+            .collect();
+        let info = classifier::ListingInfo {
+            name: listing.name.clone(),
+            publisher: org.name.clone(),
+            category: listing.category.clone(),
+            description: format!(
+                "{}\n{}\n{}",
+                listing.summary, listing.description, listing.data_use
+            ),
+            declared_capabilities: listing.capabilities.clone(),
+        };
+        screening_of(classifier::report(
+            manifest,
+            Some(&info),
+            previous.as_ref(),
+            &catalog,
+            None,
+            classifier::default_ruleset(),
+        ))
     }
 
     /// A new version number must be semver, new, and above every other.
@@ -690,6 +748,7 @@ impl Services {
             )])
         })?;
         let normalized = self.store_normalized(&org, &manifest).await?;
+        let screening = self.screen(&org, &listing, &manifest, Some(v.id)).await?;
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
         tx.insert_evidence_ref(
@@ -713,7 +772,8 @@ impl Services {
             ));
         }
         w.put_document(&document).await?;
-        w.set_manifest(v.id, &manifest, &normalized.digest).await?;
+        w.set_manifest(v.id, &manifest, &normalized.digest, Some(&screening))
+            .await?;
         tx.commit(
             AuditRecord::new(
                 actor.audit(),
@@ -1194,6 +1254,15 @@ pub fn slug_for(name: &str) -> String {
         return format!("{s}-{}", &hash[..8]);
     }
     s
+}
+
+/// A screening report as the store keeps it.
+pub(crate) fn screening_of(report: classifier::Report) -> Result<store::records::Screening> {
+    Ok(store::records::Screening {
+        ruleset: report.ruleset.clone(),
+        risk: report.risk.as_str().to_owned(),
+        report: serde_json::to_value(&report).map_err(|e| ServiceError::Internal(e.into()))?,
+    })
 }
 
 fn submitted_event(org: &Org, listing: &Listing, v: &Version) -> NewEvent {

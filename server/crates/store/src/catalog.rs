@@ -73,6 +73,16 @@ pub(crate) fn version_from(m: listing_version::Model) -> Result<Version> {
         manifest: serde_json::from_str(&m.manifest)
             .map_err(|e| StoreError::Corrupt(format!("manifest of version {}: {e}", m.id)))?,
         declared: serde_json::from_str(&m.declared).unwrap_or_default(),
+        screening: match (m.ruleset, m.risk) {
+            (Some(ruleset), Some(risk)) => Some(crate::records::Screening {
+                ruleset,
+                risk,
+                report: serde_json::from_str(&m.screening).map_err(|e| {
+                    StoreError::Corrupt(format!("screening of version {}: {e}", m.id))
+                })?,
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -71,6 +71,9 @@ pub mod listing_version {
         pub published_at: Option<i64>,
         pub manifest: String,
         pub declared: String,
+        pub screening: String,
+        pub risk: Option<String>,
+        pub ruleset: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

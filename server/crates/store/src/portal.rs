@@ -202,15 +202,29 @@ impl OrgWriter<'_> {
         Ok(())
     }
 
-    /// Sets a draft version's merged manifest and rewrites its tool rows.
+    /// Sets a draft version's merged manifest (with its screening) and
+    /// rewrites its tool rows.
     pub async fn set_manifest(
         &self,
         version: VersionId,
         manifest: &Manifest,
         digest: &str,
+        screening: Option<&crate::records::Screening>,
     ) -> Result<()> {
         self.scope().await?;
         let n = listing_version::Entity::update_many()
+            .col_expr(
+                listing_version::Column::Screening,
+                Expr::value(screening.map_or_else(|| "{}".to_owned(), |s| s.report.to_string())),
+            )
+            .col_expr(
+                listing_version::Column::Risk,
+                Expr::value(screening.map(|s| s.risk.clone())),
+            )
+            .col_expr(
+                listing_version::Column::Ruleset,
+                Expr::value(screening.map(|s| s.ruleset.clone())),
+            )
             .col_expr(
                 listing_version::Column::Manifest,
                 Expr::value(json(manifest)),

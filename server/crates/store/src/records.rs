@@ -66,6 +66,20 @@ pub struct Version {
     /// The normalized manifest, merged from the version's source documents.
     pub manifest: domain::manifest::Manifest,
     pub declared: Declared,
+    /// What automated screening found, as the classifier wrote it (JSON);
+    /// `None` until the version was screened.
+    pub screening: Option<Screening>,
+}
+
+/// The result of screening a version, kept with the version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Screening {
+    /// The ruleset that produced it.
+    pub ruleset: String,
+    /// The overall risk tier (`low`…`critical`).
+    pub risk: String,
+    /// Classification, findings and disclosure label.
+    pub report: serde_json::Value,
 }
 
 /// A source document of a version: an uploaded or fetched manifest, stored as

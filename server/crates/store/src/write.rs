@@ -127,6 +127,12 @@ impl WriteTx {
             published_at: Set(v.published_at),
             manifest: Set(json(&v.manifest)),
             declared: Set(json(&v.declared)),
+            screening: Set(v
+                .screening
+                .as_ref()
+                .map_or_else(|| "{}".to_owned(), |s| s.report.to_string())),
+            risk: Set(v.screening.as_ref().map(|s| s.risk.clone())),
+            ruleset: Set(v.screening.as_ref().map(|s| s.ruleset.clone())),
         })
         .exec_without_returning(&self.tx)
         .await

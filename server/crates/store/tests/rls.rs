@@ -274,6 +274,7 @@ async fn the_public_sees_published_listings_only() {
             published_at: Some(now_ms()),
             manifest,
             declared: Default::default(),
+            screening: None,
         })
         .await
         .unwrap();

@@ -55,6 +55,7 @@ fn version(l: &Listing, v: &str, state: VersionState) -> Version {
         published_at: (state == VersionState::Published).then(now_ms),
         manifest: Default::default(),
         declared: Default::default(),
+        screening: None,
     }
 }
 
