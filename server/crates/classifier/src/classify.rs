@@ -63,7 +63,7 @@ use serde_json::Value;
 use crate::model::{Capability, Classification, Effect, Reason, Risk, ToolClass};
 use crate::ruleset::{CapabilityRule, Ruleset, Strength, VerbMatch};
 use crate::scope::{classify_scope, classify_scope_name};
-use crate::text::{Tok, find_phrase, sentences, squash, words};
+use crate::text::{Tok, find_phrase, first_sentences, squash, words};
 
 /// How to classify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,10 +184,8 @@ impl<'a> ToolText<'a> {
             .or(tool.annotations.title.as_deref())
             .map(words)
             .unwrap_or_default();
-        let sentences: Vec<Vec<Tok>> = sentences(&tool.description)
-            .into_iter()
-            .take(rules.description_sentences)
-            .collect();
+        let sentences: Vec<Vec<Tok>> =
+            first_sentences(&tool.description, rules.description_sentences);
         let description = sentences
             .iter()
             .flatten()

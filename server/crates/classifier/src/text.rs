@@ -65,11 +65,17 @@ pub(crate) fn squash(s: &str) -> String {
 /// so "1. Retrieves" is not cut, nor after a one-letter word, so "e.g. x" is
 /// not), and at a blank line. Empty sentences are skipped.
 pub(crate) fn sentences(text: &str) -> Vec<Vec<Tok>> {
+    first_sentences(text, usize::MAX)
+}
+
+/// The first `max` sentences of a description (see [`sentences`]); the rest
+/// of the text is not read.
+pub(crate) fn first_sentences(text: &str, max: usize) -> Vec<Vec<Tok>> {
     let mut out = Vec::new();
     let mut current = String::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
+    while i < chars.len() && out.len() < max {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
         let ends = match c {
@@ -94,7 +100,9 @@ pub(crate) fn sentences(text: &str) -> Vec<Vec<Tok>> {
         }
         i += 1;
     }
-    push_sentence(&mut out, &current);
+    if out.len() < max {
+        push_sentence(&mut out, &current);
+    }
     out
 }
 
