@@ -154,13 +154,6 @@ pub(crate) mod ssr {
             .collect()
     }
 
-    fn word<T: serde::Serialize>(v: &T) -> String {
-        serde_json::to_value(v)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
-    }
-
     /// Per tool: (name, effect, risk).
     pub type ToolReadings = Vec<(String, String, String)>;
 
@@ -173,40 +166,15 @@ pub(crate) mod ssr {
         let tools = r
             .tools
             .iter()
-            .map(|t| (t.name.clone(), word(&t.effect), t.risk.as_str().to_owned()))
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.effect.as_str().to_owned(),
+                    t.risk.as_str().to_owned(),
+                )
+            })
             .collect();
-        Some((
-            ScreeningView {
-                risk: r.risk.as_str().to_owned(),
-                ruleset: r.ruleset,
-                summary: r.disclosure.summary,
-                items: r
-                    .disclosure
-                    .items
-                    .into_iter()
-                    .map(|i| LabelItem {
-                        text: i.text,
-                        source: word(&i.source),
-                        risk: i.risk.as_str().to_owned(),
-                        tools: i.tools,
-                    })
-                    .collect(),
-                findings: r
-                    .findings
-                    .into_iter()
-                    .map(|f| {
-                        (
-                            word(&f.severity),
-                            word(&f.kind),
-                            f.tool,
-                            f.message,
-                            f.evidence,
-                        )
-                    })
-                    .collect(),
-            },
-            tools,
-        ))
+        Some((super::view_of_report(r), tools))
     }
 
     pub fn size(n: u64) -> String {
@@ -239,6 +207,61 @@ pub(crate) mod ssr {
             Some(b) => b.to_string(),
         }
     }
+}
+
+/// A report as the label component shows it (server pages and the editor's
+/// in-browser preview use the same mapping).
+pub fn view_of_report(r: classifier::Report) -> ScreeningView {
+    ScreeningView {
+        risk: r.risk.as_str().to_owned(),
+        ruleset: r.ruleset,
+        summary: r.disclosure.summary,
+        items: r
+            .disclosure
+            .items
+            .into_iter()
+            .map(|i| LabelItem {
+                text: i.text,
+                source: i.source.as_str().to_owned(),
+                risk: i.risk.as_str().to_owned(),
+                tools: i.tools,
+            })
+            .collect(),
+        findings: r
+            .findings
+            .into_iter()
+            .map(|f| {
+                (
+                    f.severity.as_str().to_owned(),
+                    f.kind.as_str().to_owned(),
+                    f.tool,
+                    f.message,
+                    f.evidence,
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The editor's preview: a pasted `tools/list` result classified in the
+/// browser, no round trip. Other formats are read on upload.
+pub fn preview(text: &str) -> Option<ScreeningView> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    let m = domain::manifest::Manifest::from_tools_list_json(t.as_bytes()).ok()?;
+    if m.tools.is_empty() {
+        return None;
+    }
+    Some(view_of_report(classifier::report(
+        &m,
+        None,
+        None,
+        &[],
+        None,
+        classifier::default_ruleset(),
+    )))
 }
 
 /// A publisher organization's listings.

@@ -79,6 +79,10 @@ test("a publisher lists an agent, uploads real manifests, prices it, diffs two v
   const nv2 = page.locator("#new-version-form");
   await nv2.getByLabel("Version number").fill("1.1.0");
   await nv2.getByLabel("…or paste the manifest").fill(JSON.stringify(tools));
+  // The label is previewed in the browser before anything is sent.
+  const preview = nv2.locator("#nv-preview");
+  await expect(preview).toContainText("Preview: what buyers will read");
+  await expect(preview.locator("#label-items")).toContainText("delete_repository");
   await nv2.getByRole("button", { name: "Create draft version" }).click();
   await expect(page).toHaveURL(/\/v\/1\.1\.0$/);
   await expect(page.locator('#tools tr[data-tool="delete_repository"]')).toContainText("destructive");
@@ -149,4 +153,15 @@ test("a bad manifest gets its reasons, and the version page reads without JavaSc
   await expect(p2.locator("#submit-form button")).toBeVisible();
   await noJs.close();
   await ctx.close();
+});
+
+test("buyers read what an agent can do on its public page", async ({ page }) => {
+  await page.goto("/listings/filesystem-access");
+  const label = page.locator("#disclosure");
+  await expect(page.getByRole("heading", { name: "What it can do" })).toBeVisible();
+  await expect(label.locator(".label-summary .badge")).toHaveText(/risk/);
+  await expect(label.locator("#label-items li").first()).toBeVisible();
+  await expect(label).toContainText("inferred by Steward");
+  // The public label shows no review findings.
+  await expect(page.locator("#findings")).toHaveCount(0);
 });

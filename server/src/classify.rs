@@ -131,11 +131,7 @@ fn text(r: &Report) -> String {
                 "  [{}] {} ({}; {})\n",
                 i.risk.as_str(),
                 i.text,
-                match i.source {
-                    classifier::Source::Declared => "declared",
-                    classifier::Source::Inferred => "inferred",
-                    classifier::Source::Model => "model",
-                },
+                i.source.as_str(),
                 i.tools.join(", ")
             ));
         }
@@ -145,10 +141,7 @@ fn text(r: &Report) -> String {
         out.push_str(&format!(
             "  {:<40} {:<11} {:<8} {}\n",
             t.name,
-            serde_json::to_value(t.effect)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            t.effect.as_str(),
             t.risk.as_str(),
             t.capabilities
                 .iter()

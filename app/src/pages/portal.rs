@@ -297,6 +297,11 @@ where
     let file_id = format!("{id}-file");
     let text_ref = NodeRef::<leptos::html::Textarea>::new();
     let file_status = RwSignal::new(String::new());
+    // The buyer's label of a pasted tools list, computed here in the browser.
+    let preview = RwSignal::new(None::<ScreeningView>);
+    let on_text = move |ev: leptos::ev::Event| {
+        preview.set(crate::portal::preview(&event_target_value(&ev)));
+    };
     // With JavaScript, a chosen file is read into the text area.
     let on_file = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -314,8 +319,10 @@ where
                 leptos::task::spawn_local(async move {
                     match wasm_bindgen_futures::JsFuture::from(file.text()).await {
                         Ok(text) => {
+                            let text = text.as_string().unwrap_or_default();
+                            preview.set(crate::portal::preview(&text));
                             if let Some(t) = text_ref.get_untracked() {
-                                t.set_value(&text.as_string().unwrap_or_default());
+                                t.set_value(&text);
                             }
                             file_status.set(format!("{name} loaded ({} bytes).", size as u64));
                         }
@@ -346,11 +353,22 @@ where
         <div class="field">
             <label for=text_id.clone()>"…or paste the manifest"</label>
             <textarea id=text_id node_ref=text_ref name="manifest" rows="8" spellcheck="false" class="code"
-                aria-describedby=format!("{id}-manifest-hint")></textarea>
+                aria-describedby=format!("{id}-manifest-hint") on:input=on_text></textarea>
             <p class="hint" id=format!("{id}-manifest-hint")>"An MCP server.json, a tools/list result ({\"tools\": [...]}) or an OpenAPI document. At most 4 MiB."</p>
             <ul class="field-error" id=format!("{id}-manifest-errors")>
                 {move || manifest_errors().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}
             </ul>
+        </div>
+        <div class="preview" id=format!("{id}-preview") aria-live="polite">
+            {move || match preview.get() {
+                Some(s) => view! {
+                    <h3>"Preview: what buyers will read"</h3>
+                    <super::label::DisclosureLabel screening=s findings=true />
+                }.into_any(),
+                None => view! {
+                    <p class="hint">"Paste or choose a tools/list result to preview, right here, what buyers will read and what reviewers will be shown (server.json and OpenAPI documents are read when you upload them)."</p>
+                }.into_any(),
+            }}
         </div>
         <div class="field">
             <label for=format!("{id}-url")>"…or the URL of a remote MCP server"</label>

@@ -12,6 +12,16 @@ pub enum Effect {
     Destructive,
 }
 
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::ReadOnly => "read_only",
+            Effect::Write => "write",
+            Effect::Destructive => "destructive",
+        }
+    }
+}
+
 /// What a tool or scope can do, in the words of the disclosure label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -156,6 +166,16 @@ pub enum Source {
     Model,
 }
 
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Declared => "declared",
+            Source::Inferred => "inferred",
+            Source::Model => "model",
+        }
+    }
+}
+
 /// One line of the buyer's label, e.g. "Can send email as you".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DisclosureItem {
@@ -198,6 +218,33 @@ pub enum Severity {
     Critical,
 }
 
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::ToolPoisoning => "tool_poisoning",
+            FindingKind::UndisclosedCapability => "undisclosed_capability",
+            FindingKind::AnnotationMismatch => "annotation_mismatch",
+            FindingKind::ExcessivePermission => "excessive_permission",
+            FindingKind::Impersonation => "impersonation",
+            FindingKind::CapabilityIncrease => "capability_increase",
+            FindingKind::SecretInput => "secret_input",
+            FindingKind::OpenWorld => "open_world",
+        }
+    }
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
 /// Something a reviewer should look at.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -230,4 +277,45 @@ pub struct ListingInfo {
 pub struct CatalogEntry {
     pub name: String,
     pub publisher: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the pages show are the names the JSON contract uses.
+    #[test]
+    fn as_str_is_the_serialized_name() {
+        let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for e in [Effect::ReadOnly, Effect::Write, Effect::Destructive] {
+            assert_eq!(json(serde_json::to_value(e).unwrap()), e.as_str());
+        }
+        for s in [Source::Declared, Source::Inferred, Source::Model] {
+            assert_eq!(json(serde_json::to_value(s).unwrap()), s.as_str());
+        }
+        for k in [
+            FindingKind::ToolPoisoning,
+            FindingKind::UndisclosedCapability,
+            FindingKind::AnnotationMismatch,
+            FindingKind::ExcessivePermission,
+            FindingKind::Impersonation,
+            FindingKind::CapabilityIncrease,
+            FindingKind::SecretInput,
+            FindingKind::OpenWorld,
+        ] {
+            assert_eq!(json(serde_json::to_value(k).unwrap()), k.as_str());
+        }
+        for s in [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ] {
+            assert_eq!(json(serde_json::to_value(s).unwrap()), s.as_str());
+        }
+        for c in Capability::ALL {
+            assert_eq!(json(serde_json::to_value(c).unwrap()), c.as_str());
+        }
+    }
 }
