@@ -158,7 +158,8 @@ async fn open(config: &Config) -> Result<Services, ExitCode> {
     })?;
     Ok(Services::new(store, evidence)
         .with_prober(prober(config)?)
-        .with_remote_allow_private(config.fetch_allow_private))
+        .with_remote_allow_private(config.fetch_allow_private)
+        .with_model(config.model.clone()))
 }
 
 async fn migrate(services: &Services) -> Result<(), ExitCode> {

@@ -35,6 +35,8 @@ pub struct Config {
     pub probe: crate::probe::ProbeConfig,
     /// Whether the portal may read remote MCP servers on private addresses.
     pub fetch_allow_private: bool,
+    /// The optional model-backed reviewer (STEWARD_MODEL_URL and friends).
+    pub model: Option<model_review::ModelConfig>,
     /// How often verified domains are checked again.
     pub verify_recheck: std::time::Duration,
 }
@@ -217,6 +219,34 @@ impl Config {
             env("STEWARD_FETCH_ALLOW_PRIVATE").as_deref(),
             Some("true") | Some("1")
         );
+        let model = match env("STEWARD_MODEL_URL").filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(u) => {
+                let u = u.trim().to_owned();
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    problems.push(format!(
+                        "STEWARD_MODEL_URL: {u:?} is not an http(s) URL (the base of an OpenAI-compatible API, e.g. https://api.example.com/v1)"
+                    ));
+                }
+                let mut m = model_review::ModelConfig::new(
+                    u,
+                    env("STEWARD_MODEL_NAME")
+                        .filter(|s| !s.trim().is_empty())
+                        .unwrap_or_else(|| "gpt-4o-mini".into()),
+                );
+                m.api_key = env("STEWARD_MODEL_API_KEY").filter(|s| !s.is_empty());
+                if let Some(t) = env("STEWARD_MODEL_TIMEOUT_SECS").filter(|s| !s.trim().is_empty())
+                {
+                    match t.trim().parse::<u64>() {
+                        Ok(n) if (1..=600).contains(&n) => m.timeout = std::time::Duration::from_secs(n),
+                        _ => problems.push(format!(
+                            "STEWARD_MODEL_TIMEOUT_SECS: {t:?} is not a number of seconds from 1 to 600"
+                        )),
+                    }
+                }
+                Some(m)
+            }
+        };
         let verify_recheck =
             match env("STEWARD_VERIFY_RECHECK_SECS").filter(|s| !s.trim().is_empty()) {
                 None => std::time::Duration::from_secs(86_400),
@@ -258,6 +288,7 @@ impl Config {
                         allow_private,
                     },
                     fetch_allow_private,
+                    model,
                     verify_recheck,
                 },
                 secret_env,

@@ -1088,3 +1088,107 @@ fn steward_classify_keeps_its_contract() {
     let out = classify_cmd(&["--fail-on", "extreme", &github]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A local server that speaks the OpenAI chat-completions API: answers with
+/// `content` after `delay`.
+async fn fake_model(content: &'static str, delay: std::time::Duration) -> String {
+    use axum::routing::post;
+    let app = axum::Router::new().route(
+        "/v1/chat/completions",
+        post(move |axum::Json(body): axum::Json<Value>| async move {
+            tokio::time::sleep(delay).await;
+            assert_eq!(body["model"], "test-model");
+            axum::Json(json!({
+                "id": "cmpl-1", "object": "chat.completion", "model": "test-model",
+                "choices": [{"index": 0, "finish_reason": "stop",
+                             "message": {"role": "assistant", "content": content}}]
+            }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}/v1")
+}
+
+#[tokio::test]
+async fn the_model_reviewer_adds_findings_in_the_background_and_never_blocks() {
+    let answer = r#"{"findings":[{"kind":"undisclosed_capability","severity":"medium","tool":"add","message":"The adder also reads files.","evidence":"sidenote parameter","confidence":0.7}]}"#;
+    for app in empty_apps().await {
+        let (_b, _, _) = publisher(&app).await;
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let actor = services::Actor::Token(services::TokenPrincipal {
+            id: services::domain::TokenId::new(),
+            org: org.id,
+            scopes: vec![services::domain::identity::Scope::ListingsWrite],
+        });
+        let tools = br#"{"tools":[{"name":"add","description":"Add two numbers","inputSchema":{"type":"object","properties":{"a":{"type":"number"},"sidenote":{"type":"string"}}}}]}"#;
+        let doc = || services::portal::ManifestSource::Document {
+            bytes: bytes::Bytes::from_static(tools),
+            format: None,
+            media_type: "application/json".into(),
+        };
+        let model_findings = |v: &services::records::Version| -> Vec<Value> {
+            v.screening.as_ref().unwrap().report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["source"] == "model")
+                .cloned()
+                .collect()
+        };
+
+        // A model that answers: its finding joins the screening, audited.
+        let mut cfg = model_review::ModelConfig::new(
+            fake_model(answer, std::time::Duration::ZERO).await,
+            "test-model",
+        );
+        cfg.timeout = std::time::Duration::from_secs(10);
+        let s = app.services.clone().with_model(Some(cfg));
+        let (_, v) = s
+            .create_version(&actor, None, LISTING, "1.0.0", doc(), false)
+            .await
+            .unwrap();
+        let r = app.services.store.in_org(org.id);
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found = model_findings(&r.version_by_id(v.id).await.unwrap().unwrap());
+            if !found.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(found.len(), 1, "the model's finding was recorded");
+        assert_eq!(found[0]["kind"], "undisclosed_capability");
+        assert_eq!(found[0]["confidence"].as_f64().unwrap() as f32, 0.7);
+        let audit = app
+            .services
+            .store
+            .audit_for_subject("listing_version", &v.id.to_string(), 10)
+            .await
+            .unwrap();
+        assert!(audit.iter().any(|e| e.action == "version.model_reviewed"));
+
+        // A model that hangs: the version is there at once, screened by the
+        // rules, and the timeout only means no model findings.
+        let mut cfg = model_review::ModelConfig::new(
+            fake_model(answer, std::time::Duration::from_secs(30)).await,
+            "test-model",
+        );
+        cfg.timeout = std::time::Duration::from_millis(300);
+        let s = app.services.clone().with_model(Some(cfg));
+        let started = std::time::Instant::now();
+        let (_, v2) = s
+            .create_version(&actor, None, LISTING, "1.1.0", doc(), false)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the upload waited for the model"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        let stored = r.version_by_id(v2.id).await.unwrap().unwrap();
+        assert!(model_findings(&stored).is_empty());
+        assert!(stored.screening.is_some(), "the rules' screening stands");
+    }
+}

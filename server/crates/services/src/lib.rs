@@ -64,6 +64,8 @@ pub struct Services {
     /// Whether remote MCP servers on private addresses may be read (tests and
     /// self-hosted set-ups only).
     remote_allow_private: bool,
+    /// The optional model-backed reviewer (off unless configured).
+    model: Option<std::sync::Arc<model_review::ModelConfig>>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -124,7 +126,15 @@ impl Services {
             prober: verification::default_prober(),
             mailer: mail::default_mailer(),
             remote_allow_private: false,
+            model: None,
         }
+    }
+
+    /// Turns on the model-backed reviewer: after each screening, a background
+    /// task asks this OpenAI-compatible endpoint for more findings.
+    pub fn with_model(mut self, model: Option<model_review::ModelConfig>) -> Self {
+        self.model = model.map(std::sync::Arc::new);
+        self
     }
 
     /// Lets the portal read remote MCP servers on private addresses.

@@ -625,11 +625,83 @@ impl Services {
             events,
         )
         .await?;
+        self.spawn_model_review(org, listing, &v);
         Ok(Version {
             state,
             submitted_at: submit.then_some(now),
             ..v
         })
+    }
+
+    /// Asks the model-backed reviewer, if one is configured, in the
+    /// background: the request has answered already, and a timeout or error
+    /// only means no model findings (logged, never blocking).
+    fn spawn_model_review(&self, org: &Org, listing: &Listing, v: &Version) {
+        let Some(cfg) = self.model.clone() else {
+            return;
+        };
+        let this = self.clone();
+        let (org_id, version_id) = (org.id, v.id);
+        let manifest = v.manifest.clone();
+        let info = classifier::ListingInfo {
+            name: listing.name.clone(),
+            publisher: org.name.clone(),
+            category: listing.category.clone(),
+            description: format!("{}\n{}", listing.summary, listing.description),
+            declared_capabilities: listing.capabilities.clone(),
+        };
+        tokio::spawn(async move {
+            match model_review::review(&cfg, &manifest, Some(&info)).await {
+                Ok(findings) => {
+                    if let Err(e) = this.add_model_findings(org_id, version_id, findings).await {
+                        tracing::warn!(version = %version_id, error = %e, "model findings not recorded");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(version = %version_id, error = %e, "model review failed; screening stands without it");
+                }
+            }
+        });
+    }
+
+    /// Adds the model's findings to a version's screening, audited.
+    async fn add_model_findings(
+        &self,
+        org: domain::OrgId,
+        version: VersionId,
+        findings: Vec<classifier::Finding>,
+    ) -> Result<()> {
+        let Some(v) = self.store.in_org(org).version_by_id(version).await? else {
+            return Err(ServiceError::NotFound);
+        };
+        let Some(mut screening) = v.screening else {
+            return Ok(());
+        };
+        let mut report: classifier::Report = serde_json::from_value(screening.report.clone())
+            .map_err(|e| ServiceError::Internal(e.into()))?;
+        report
+            .findings
+            .retain(|f| f.source != classifier::Source::Model);
+        let n = findings.len();
+        report.findings.extend(findings);
+        classifier::sort_findings(&mut report.findings);
+        screening.report =
+            serde_json::to_value(&report).map_err(|e| ServiceError::Internal(e.into()))?;
+        let tx = self.store.begin_write().await?;
+        tx.in_org(org).set_screening(version, &screening).await?;
+        tx.commit(
+            AuditRecord::new(
+                Actor::System.audit(),
+                "version.model_reviewed",
+                "listing_version",
+                version,
+            )
+            .org(org)
+            .detail(serde_json::json!({ "findings": n })),
+            vec![],
+        )
+        .await?;
+        Ok(())
     }
 
     /// Screens a manifest of one of `org`'s listings: classification,
@@ -787,16 +859,21 @@ impl Services {
             .detail(serde_json::json!({
                 "format": document.format.as_str(),
                 "tools": manifest.tools.len(),
+                "ruleset": screening.ruleset,
+                "risk": screening.risk,
             })),
             vec![],
         )
         .await?;
-        Ok(Version {
+        let v = Version {
             manifest_digest: Some(normalized.digest),
             manifest_format: manifest.format.as_str().to_owned(),
             manifest,
+            screening: Some(screening),
             ..v
-        })
+        };
+        self.spawn_model_review(&org, &listing, &v);
+        Ok(v)
     }
 
     /// Puts the document's bytes on the evidence store (content-addressed, so

@@ -88,6 +88,16 @@ impl OrgReader<'_> {
             .collect()
     }
 
+    pub async fn version_by_id(&self, id: VersionId) -> Result<Option<Version>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
+        listing_version::Entity::find_by_id(id.to_string())
+            .filter(listing_version::Column::OrgId.eq(self.org.to_string()))
+            .one(&tx)
+            .await?
+            .map(version_from)
+            .transpose()
+    }
+
     pub async fn version(&self, listing: ListingId, version: &str) -> Result<Option<Version>> {
         let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
         listing_version::Entity::find()
@@ -253,6 +263,39 @@ impl OrgWriter<'_> {
         self.tx
             .insert_tools(version, self.org, &manifest.tools)
             .await
+    }
+
+    /// Replaces a version's screening (the model-backed reviewer adds its
+    /// findings after the fact; the version's state does not matter).
+    pub async fn set_screening(
+        &self,
+        version: VersionId,
+        screening: &crate::records::Screening,
+    ) -> Result<()> {
+        self.scope().await?;
+        let n = listing_version::Entity::update_many()
+            .col_expr(
+                listing_version::Column::Screening,
+                Expr::value(screening.report.to_string()),
+            )
+            .col_expr(
+                listing_version::Column::Risk,
+                Expr::value(Some(screening.risk.clone())),
+            )
+            .col_expr(
+                listing_version::Column::Ruleset,
+                Expr::value(Some(screening.ruleset.clone())),
+            )
+            .filter(listing_version::Column::Id.eq(version.to_string()))
+            .filter(listing_version::Column::OrgId.eq(self.org.to_string()))
+            .exec(&self.tx.tx)
+            .await?
+            .rows_affected;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     /// Replaces a version's price plans.
