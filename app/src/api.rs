@@ -69,6 +69,20 @@ pub async fn get_listing(slug: String) -> Result<ListingView, AppError> {
     use ssr::*;
     let page = services()?.listing_page(&slug).await?;
     Ok(ListingView {
+        new_since: page.new_since.map(|(v, items)| {
+            (
+                v,
+                items
+                    .into_iter()
+                    .map(|i| LabelItem {
+                        text: i.text,
+                        source: i.source.as_str().to_owned(),
+                        risk: i.risk.as_str().to_owned(),
+                        tools: i.tools,
+                    })
+                    .collect(),
+            )
+        }),
         screening: page
             .screening
             .as_ref()

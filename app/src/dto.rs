@@ -29,6 +29,9 @@ pub struct CatalogResults {
 pub struct ListingView {
     /// The buyer's label of the live version, when it was screened.
     pub screening: Option<ScreeningView>,
+    /// What the live version adds over the previous one a buyer may have
+    /// installed: (that version, new or riskier label lines).
+    pub new_since: Option<(String, Vec<LabelItem>)>,
     pub slug: String,
     pub name: String,
     pub summary: String,

@@ -41,11 +41,22 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
         />
     }
     .into_any();
+    let new_since = l.new_since.clone();
     let label = l.screening.clone().map(|s| {
         view! {
             <section class="section" aria-labelledby="can-do-h">
                 <h2 id="can-do-h">"What it can do"</h2>
                 <super::label::DisclosureLabel screening=s findings=false />
+                {new_since.map(|(v, items)| if items.is_empty() {
+                    view! { <p class="muted" id="new-since">{format!("Nothing new since {v}: it asks for no more than that version did.")}</p> }.into_any()
+                } else {
+                    view! {
+                        <div class="alert warning" id="new-since">
+                            <p><strong>{format!("New since {v}")}</strong>{format!(" (if you installed {v}, this is what the update adds):")}</p>
+                            <ul>{items.into_iter().map(|i| view! { <li>{i.text}" "<small>{format!("({})", i.tools.join(", "))}</small></li> }).collect_view()}</ul>
+                        </div>
+                    }.into_any()
+                })}
             </section>
         }
     });

@@ -1192,3 +1192,86 @@ async fn the_model_reviewer_adds_findings_in_the_background_and_never_blocks() {
         assert!(stored.screening.is_some(), "the rules' screening stands");
     }
 }
+
+/// Buyers of an older version see what the live one adds; and an agent that
+/// can do more than its category allows is flagged for the reviewer.
+#[tokio::test]
+async fn the_public_label_says_what_an_update_adds() {
+    use services::domain::listing::VersionState::*;
+    for app in empty_apps().await {
+        let (_b, token, _) = publisher(&app).await;
+        let v1 = br#"{"tools":[{"name":"list_repos","description":"List repositories","annotations":{"readOnlyHint":true}}]}"#;
+        let v2 = br#"{"tools":[{"name":"list_repos","description":"List repositories","annotations":{"readOnlyHint":true}},{"name":"delete_repo","description":"Delete a repository","annotations":{"destructiveHint":true}},{"name":"charge_card","description":"Charge the customer's card for a payment"}]}"#;
+        for (version, body) in [("1.0.0", &v1[..]), ("1.1.0", &v2[..])] {
+            let (status, _, body) = post_version(
+                &app,
+                &token,
+                LISTING,
+                &format!("version={version}"),
+                body.to_vec(),
+                "application/json",
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+        }
+        // Publishing is the review workflow's (next issue); here the store
+        // moves both versions along so the public page has two.
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let r = app.services.store.in_org(org.id);
+        let listing = r.listing(LISTING).await.unwrap().unwrap();
+        for version in ["1.0.0", "1.1.0"] {
+            let v = r.version(listing.id, version).await.unwrap().unwrap();
+            let tx = app.services.store.begin_write().await.unwrap();
+            assert!(
+                tx.in_org(org.id)
+                    .move_version(v.id, Draft, Published, store::now_ms(), None)
+                    .await
+                    .unwrap()
+            );
+            tx.commit(
+                services::domain::audit::AuditRecord::new(
+                    services::domain::audit::Actor::System,
+                    "test.publish",
+                    "listing_version",
+                    v.id,
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let page = app.services.listing_page(LISTING).await.unwrap();
+        let (since, items) = page.new_since.expect("two screened published versions");
+        assert_eq!(since, "1.0.0");
+        let tools: Vec<&str> = items
+            .iter()
+            .flat_map(|i| i.tools.iter().map(String::as_str))
+            .collect();
+        assert!(tools.contains(&"delete_repo"), "{items:?}");
+        let html = app
+            .client
+            .get(app.url(&format!("/listings/{LISTING}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("New since 1.0.0"),
+            "the page says what the update adds"
+        );
+        // developer-tools allows no payments: the reviewer is told.
+        let v = r.version(listing.id, "1.1.0").await.unwrap().unwrap();
+        let report = &v.screening.unwrap().report;
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["kind"] == "excessive_permission"),
+            "{report}"
+        );
+    }
+}

@@ -111,6 +111,110 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("utilities", "Utilities"),
 ];
 
+/// What agents of each category may be able to do (the classifier's
+/// capability names). An agent that can do more gets an
+/// `excessive_permission` finding for a reviewer to weigh; it is not refused.
+/// The policy issue makes this policy data with versions.
+pub const CATEGORY_CAPABILITIES: &[(&str, &[&str])] = &[
+    (
+        "developer-tools",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "external_communication",
+            "code_execution",
+            "filesystem",
+            "credentials",
+            "personal_data",
+            "network_access",
+            "identity",
+        ],
+    ),
+    (
+        "data-and-databases",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "code_execution",
+            "filesystem",
+            "credentials",
+            "personal_data",
+            "network_access",
+        ],
+    ),
+    (
+        "productivity",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "external_communication",
+            "filesystem",
+            "personal_data",
+            "network_access",
+            "identity",
+        ],
+    ),
+    (
+        "communication",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "external_communication",
+            "personal_data",
+            "network_access",
+            "identity",
+        ],
+    ),
+    (
+        "search-and-web",
+        &["read_data", "write_data", "personal_data", "network_access"],
+    ),
+    (
+        "sales-and-crm",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "external_communication",
+            "financial",
+            "personal_data",
+            "network_access",
+        ],
+    ),
+    (
+        "cloud-and-infrastructure",
+        &[
+            "read_data",
+            "write_data",
+            "destructive",
+            "external_communication",
+            "financial",
+            "code_execution",
+            "filesystem",
+            "credentials",
+            "personal_data",
+            "network_access",
+            "identity",
+        ],
+    ),
+    (
+        "utilities",
+        &["read_data", "write_data", "filesystem", "network_access"],
+    ),
+];
+
+/// The capabilities a category allows, if the category has a policy.
+pub fn category_capabilities(slug: &str) -> Option<&'static [&'static str]> {
+    CATEGORY_CAPABILITIES
+        .iter()
+        .find(|(s, _)| *s == slug)
+        .map(|(_, c)| *c)
+}
+
 pub fn category_label(slug: &str) -> Option<&'static str> {
     CATEGORIES.iter().find(|(s, _)| *s == slug).map(|(_, l)| *l)
 }
@@ -161,6 +265,18 @@ mod tests {
         assert!(validate_version("0.1.0-beta.2").is_ok());
         assert!(validate_version("1.2").is_err());
         assert!(validate_version("latest").is_err());
+    }
+
+    #[test]
+    fn every_category_has_a_capability_policy() {
+        for (slug, _) in CATEGORIES {
+            assert!(category_capabilities(slug).is_some(), "{slug}");
+        }
+        assert!(
+            !category_capabilities("utilities")
+                .unwrap()
+                .contains(&"financial")
+        );
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub struct ListingPage {
     pub tools: Vec<ToolView>,
     /// Automated screening of the live version (its disclosure label), if screened.
     pub screening: Option<store::records::Screening>,
+    /// For buyers of the previous published version: what the live version's
+    /// label adds or makes riskier, and that version's number.
+    pub new_since: Option<(String, Vec<classifier::DisclosureItem>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +105,7 @@ impl Services {
                 })
                 .map(summary)
                 .collect(),
+            new_since: new_since(&versions, &live),
             live: summary(&live),
             screening: live.screening.clone(),
             listing,
@@ -109,4 +113,30 @@ impl Services {
             tools,
         })
     }
+}
+
+/// What the live version's label adds over the newest earlier version a buyer
+/// may have installed (published, suspended or delisted), if both were screened.
+fn new_since(
+    versions: &[store::records::Version],
+    live: &store::records::Version,
+) -> Option<(String, Vec<classifier::DisclosureItem>)> {
+    let label = |v: &store::records::Version| -> Option<classifier::Disclosure> {
+        let r: classifier::Report =
+            serde_json::from_value(v.screening.as_ref()?.report.clone()).ok()?;
+        Some(r.disclosure)
+    };
+    let older = versions
+        .iter()
+        .filter(|v| v.id != live.id)
+        .filter(|v| {
+            matches!(
+                v.state,
+                VersionState::Published | VersionState::Suspended | VersionState::Delisted
+            )
+        })
+        .filter(|v| v.published_at <= live.published_at)
+        .max_by_key(|v| v.published_at)?;
+    let changes = classifier::disclosure_changes(&label(older)?, &label(live)?);
+    Some((older.version.clone(), changes))
 }

@@ -748,12 +748,19 @@ impl Services {
             ),
             declared_capabilities: listing.capabilities.clone(),
         };
+        let allowed: Option<Vec<classifier::Capability>> =
+            domain::listing::category_capabilities(&listing.category).map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| classifier::Capability::parse(n))
+                    .collect()
+            });
         screening_of(classifier::report(
             manifest,
             Some(&info),
             previous.as_ref(),
             &catalog,
-            None,
+            allowed.as_deref(),
             classifier::default_ruleset(),
         ))
     }
@@ -1375,6 +1382,18 @@ fn no_tools() -> ServiceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn category_policies_name_real_capabilities() {
+        for (category, names) in domain::listing::CATEGORY_CAPABILITIES {
+            for n in *names {
+                assert!(
+                    classifier::Capability::parse(n).is_some(),
+                    "{category}: {n} is not a capability"
+                );
+            }
+        }
+    }
 
     #[test]
     fn registry_names_become_stable_valid_slugs() {
