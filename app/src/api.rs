@@ -72,15 +72,7 @@ pub async fn get_listing(slug: String) -> Result<ListingView, AppError> {
         new_since: page.new_since.map(|(v, items)| {
             (
                 v,
-                items
-                    .into_iter()
-                    .map(|i| LabelItem {
-                        text: i.text,
-                        source: i.source.as_str().to_owned(),
-                        risk: i.risk.as_str().to_owned(),
-                        tools: i.tools,
-                    })
-                    .collect(),
+                items.into_iter().map(crate::portal::label_item).collect(),
             )
         }),
         screening: page

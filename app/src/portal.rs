@@ -209,6 +209,16 @@ pub(crate) mod ssr {
     }
 }
 
+/// One line of a label as the pages show it.
+pub fn label_item(i: classifier::DisclosureItem) -> LabelItem {
+    LabelItem {
+        text: i.text,
+        source: i.source.as_str().to_owned(),
+        risk: i.risk.as_str().to_owned(),
+        tools: i.tools,
+    }
+}
+
 /// A report as the label component shows it (server pages and the editor's
 /// in-browser preview use the same mapping).
 pub fn view_of_report(r: classifier::Report) -> ScreeningView {
@@ -216,17 +226,7 @@ pub fn view_of_report(r: classifier::Report) -> ScreeningView {
         risk: r.risk.as_str().to_owned(),
         ruleset: r.ruleset,
         summary: r.disclosure.summary,
-        items: r
-            .disclosure
-            .items
-            .into_iter()
-            .map(|i| LabelItem {
-                text: i.text,
-                source: i.source.as_str().to_owned(),
-                risk: i.risk.as_str().to_owned(),
-                tools: i.tools,
-            })
-            .collect(),
+        items: r.disclosure.items.into_iter().map(label_item).collect(),
         findings: r
             .findings
             .into_iter()

@@ -3,25 +3,16 @@
 //! Reads the corpus (`STEWARD_CORPUS`, else `../shared/corpus` beside the
 //! repository, else /work/shared/corpus); run with `cargo bench -p classifier`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-fn corpus() -> Option<PathBuf> {
-    if let Ok(d) = std::env::var("STEWARD_CORPUS") {
-        return Some(PathBuf::from(d));
-    }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus");
-    if beside.is_dir() {
-        return Some(beside);
-    }
-    let fixed = PathBuf::from("/work/shared/corpus");
-    fixed.is_dir().then_some(fixed)
-}
-
 /// Every live tools/list answer in the corpus, as bytes.
 fn manifests() -> Vec<Vec<u8>> {
-    let Some(dir) = corpus() else {
+    let Some(dir) = common::corpus() else {
         eprintln!("corpus not found: nothing to benchmark (set STEWARD_CORPUS)");
         return Vec::new();
     };

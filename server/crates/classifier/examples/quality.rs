@@ -1,22 +1,27 @@
 //! Prints the classifier's quality figures over the shared corpus:
 //! `cargo run -p classifier --example quality [CORPUS_DIR]`.
 //!
-//! The corpus is the argument, else `STEWARD_CORPUS`, else
-//! `/work/shared/corpus`. The library does no IO: this reads the files and
+//! The corpus is the argument, else `STEWARD_CORPUS`, else `shared/corpus`
+//! beside the repository, else `/work/shared/corpus`. The library does no IO: this reads the files and
 //! hands their contents to `classifier::quality_report`.
 
 use std::path::PathBuf;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 fn main() {
-    let root = std::env::args()
+    let Some(root) = std::env::args()
         .nth(1)
-        .or_else(|| std::env::var("STEWARD_CORPUS").ok())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus"));
-    if !root.is_dir() {
-        println!("corpus not found at {}: no quality figures", root.display());
+        .or_else(common::corpus)
+        .filter(|p| p.is_dir())
+    else {
+        println!(
+            "corpus not found (give it as the argument or in STEWARD_CORPUS): no quality figures"
+        );
         return;
-    }
+    };
     let mut files = Vec::new();
     for dir in [
         "mcp-tools/live-tools-list",

@@ -2,6 +2,8 @@
 //! tool-poisoning figures on the shared corpus (malicious recall, false
 //! positives on benign and real tools).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use classifier::{
@@ -649,21 +651,6 @@ fn review_sorts_by_severity_then_kind_then_tool() {
 
 // --- corpus figures ---------------------------------------------------------
 
-fn corpus_dir() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("STEWARD_CORPUS") {
-        let p = PathBuf::from(p);
-        if p.is_dir() {
-            return Some(p);
-        }
-    }
-    let rel = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus");
-    if rel.is_dir() {
-        return Some(rel);
-    }
-    let abs = PathBuf::from("/work/shared/corpus");
-    abs.is_dir().then_some(abs)
-}
-
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {
@@ -695,7 +682,7 @@ fn print_flagged(label: &str, flagged: &[(&Tool, Vec<Finding>)]) {
 
 #[test]
 fn poisoning_figures_on_the_corpus() {
-    let Some(dir) = corpus_dir() else {
+    let Some(dir) = common::corpus() else {
         println!("corpus not found: skipping the poisoning figures");
         return;
     };

@@ -2,26 +2,13 @@
 //! tool of the shared corpus. The figures printed here are the ones quoted in
 //! the crate's documentation; run with `--nocapture` to see them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use classifier::{
     AnnotatedTool, ClassifyOptions, agreement, annotated_tools, default_ruleset, quality_report,
 };
-
-/// The corpus: `STEWARD_CORPUS`, else `<repo>/../shared/corpus`, else
-/// `/work/shared/corpus`.
-fn corpus() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("STEWARD_CORPUS") {
-        let p = PathBuf::from(p);
-        return p.is_dir().then_some(p);
-    }
-    [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus"),
-        PathBuf::from("/work/shared/corpus"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
-}
 
 fn annotated_files(root: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -48,7 +35,7 @@ fn annotated_files(root: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn the_rules_agree_with_publishers_annotations() {
-    let Some(root) = corpus() else {
+    let Some(root) = common::corpus() else {
         println!(
             "corpus not found: skipping the quality figures (allowed only when the folder is absent)"
         );
@@ -116,7 +103,7 @@ fn the_rules_agree_with_publishers_annotations() {
 /// there the method, not the classifier, is wrong.
 #[test]
 fn openapi_operations_agree_with_their_http_method() {
-    let Some(root) = corpus() else {
+    let Some(root) = common::corpus() else {
         println!(
             "corpus not found: skipping the OpenAPI figures (allowed only when the folder is absent)"
         );

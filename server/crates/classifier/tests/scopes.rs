@@ -2,25 +2,14 @@
 //! Microsoft Graph permissions, Slack Web API scopes and GitHub App
 //! permissions (`shared/corpus/permissions/*.csv`, read here, in tests only).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use classifier::{
     Capability, Effect, Risk, ScopeClass, classify_scope, classify_scope_name, default_ruleset,
 };
 use domain::manifest::PermissionScope;
-
-fn corpus() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("STEWARD_CORPUS") {
-        let p = PathBuf::from(p);
-        return p.is_dir().then_some(p);
-    }
-    [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/corpus"),
-        PathBuf::from("/work/shared/corpus"),
-    ]
-    .into_iter()
-    .find(|p| p.is_dir())
-}
 
 /// Rows of a CSV file (RFC 4180 quoting), header first.
 fn csv(path: &Path) -> Vec<Vec<String>> {
@@ -192,7 +181,7 @@ fn named_scopes() {
 
 #[test]
 fn scope_catalogues() {
-    let Some(root) = corpus() else {
+    let Some(root) = common::corpus() else {
         println!(
             "corpus not found: skipping the scope catalogue figures (allowed only when the folder is absent)"
         );

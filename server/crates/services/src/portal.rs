@@ -570,20 +570,7 @@ impl Services {
         };
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
-        tx.insert_evidence_ref(
-            org.id,
-            &document.digest,
-            &document.media_type,
-            document.size_bytes,
-        )
-        .await?;
-        tx.insert_evidence_ref(
-            org.id,
-            &normalized.digest,
-            NORMALIZED_MEDIA_TYPE,
-            normalized.size,
-        )
-        .await?;
+        record_evidence(&tx, org.id, &document, &normalized).await?;
         match tx.insert_version(&v).await {
             Err(store::StoreError::Conflict(_)) => {
                 return Err(ServiceError::InvalidFields(vec![field(
@@ -830,20 +817,7 @@ impl Services {
         let screening = self.screen(&org, &listing, &manifest, Some(v.id)).await?;
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
-        tx.insert_evidence_ref(
-            org.id,
-            &document.digest,
-            &document.media_type,
-            document.size_bytes,
-        )
-        .await?;
-        tx.insert_evidence_ref(
-            org.id,
-            &normalized.digest,
-            NORMALIZED_MEDIA_TYPE,
-            normalized.size,
-        )
-        .await?;
+        record_evidence(&tx, org.id, &document, &normalized).await?;
         // Still a draft? A concurrent submit wins; this upload then fails whole.
         if !w.move_version(v.id, v.state, v.state, now, None).await? {
             return Err(ServiceError::Conflict(
@@ -1338,6 +1312,31 @@ pub fn slug_for(name: &str) -> String {
         return format!("{s}-{}", &hash[..8]);
     }
     s
+}
+
+/// References a version's source document and its normalized manifest as
+/// the organization's evidence, inside the version's transaction.
+async fn record_evidence(
+    tx: &store::WriteTx,
+    org: domain::OrgId,
+    document: &VersionDocument,
+    normalized: &evidence::Stored,
+) -> Result<()> {
+    tx.insert_evidence_ref(
+        org,
+        &document.digest,
+        &document.media_type,
+        document.size_bytes,
+    )
+    .await?;
+    tx.insert_evidence_ref(
+        org,
+        &normalized.digest,
+        NORMALIZED_MEDIA_TYPE,
+        normalized.size,
+    )
+    .await?;
+    Ok(())
 }
 
 /// A screening report as the store keeps it.
