@@ -374,6 +374,7 @@ pub async fn publisher_version(
         .portal_version(&actor().await?, &org, &listing, &version)
         .await?;
     let m = &p.version.manifest;
+    let declared = services::portal::declared_for(&p.version, &p.listing);
     let (screening, classes) = match p.version.screening.as_ref().and_then(screening_view) {
         Some((v, c)) => (Some(v), c),
         None => (None, Vec::new()),
@@ -419,7 +420,7 @@ pub async fn publisher_version(
             let mut e: Vec<String> = m
                 .egress_hosts
                 .iter()
-                .chain(p.listing.egress.iter())
+                .chain(declared.egress.iter())
                 .cloned()
                 .collect();
             e.sort();

@@ -245,6 +245,16 @@ fn listing_from_input(
     })
 }
 
+/// What a version declares: as frozen at submission, or (for a draft) what
+/// its listing declares now.
+pub fn declared_for(v: &Version, listing: &Listing) -> Declared {
+    if v.state.is_immutable() {
+        v.declared.clone()
+    } else {
+        declared_of(listing)
+    }
+}
+
 fn declared_of(l: &Listing) -> Declared {
     Declared {
         capabilities: l.capabilities.clone(),
@@ -333,6 +343,25 @@ impl Services {
             .version(listing.id, version)
             .await?
             .ok_or(ServiceError::NotFound)
+    }
+
+    /// A version the actor may still change (a draft, or one with changes
+    /// requested), with its organization and listing.
+    async fn editable_version(
+        &self,
+        actor: &Actor,
+        org_slug: &str,
+        listing_slug: &str,
+        version: &str,
+        roles: &[Role],
+    ) -> Result<(Org, Listing, Version)> {
+        let (org, _) = self.publisher(actor, Some(org_slug), roles).await?;
+        let listing = self.own_listing(&org, listing_slug).await?;
+        let v = self.own_version(&org, &listing, version).await?;
+        if v.state.is_immutable() {
+            return Err(immutable(&v));
+        }
+        Ok((org, listing, v))
     }
 
     /// The organization's listings with their versions.
@@ -786,14 +815,9 @@ impl Services {
         version: &str,
         source: ManifestSource,
     ) -> Result<Version> {
-        let (org, _) = self
-            .publisher(actor, Some(org_slug), MANIFEST_ROLES)
+        let (org, listing, v) = self
+            .editable_version(actor, org_slug, listing_slug, version, MANIFEST_ROLES)
             .await?;
-        let listing = self.own_listing(&org, listing_slug).await?;
-        let v = self.own_version(&org, &listing, version).await?;
-        if v.state.is_immutable() {
-            return Err(immutable(&v));
-        }
         let doc = self.read_source(source).await?;
         let now = store::now_ms();
         let document = self.store_document(&org, v.id, doc, now).await?;
@@ -819,7 +843,7 @@ impl Services {
         let w = tx.in_org(org.id);
         record_evidence(&tx, org.id, &document, &normalized).await?;
         // Still a draft? A concurrent submit wins; this upload then fails whole.
-        if !w.move_version(v.id, v.state, v.state, now, None).await? {
+        if !w.still_in(v.id, v.state).await? {
             return Err(ServiceError::Conflict(
                 "the version changed while you uploaded; reload and try again".into(),
             ));
@@ -931,13 +955,81 @@ impl Services {
         version: &str,
         plans: Vec<PricePlan>,
     ) -> Result<Vec<PricePlan>> {
-        let (org, _) = self.publisher(actor, Some(org_slug), PRICING_ROLES).await?;
-        let listing = self.own_listing(&org, listing_slug).await?;
-        let v = self.own_version(&org, &listing, version).await?;
-        if v.state.is_immutable() {
-            return Err(immutable(&v));
-        }
-        let plans: Vec<PricePlan> = plans
+        self.change_plans(actor, org_slug, listing_slug, version, |_| Ok(plans))
+            .await
+    }
+
+    /// Adds one plan to a draft's plans. Field errors name the new plan's
+    /// fields plainly (`amount`, not `plans[2].amount`).
+    pub async fn add_plan(
+        &self,
+        actor: &Actor,
+        org_slug: &str,
+        listing_slug: &str,
+        version: &str,
+        plan: PricePlan,
+    ) -> Result<Vec<PricePlan>> {
+        let mut n = 0;
+        self.change_plans(actor, org_slug, listing_slug, version, |mut plans| {
+            n = plans.len();
+            plans.push(plan);
+            Ok(plans)
+        })
+        .await
+        .map_err(|e| match e {
+            ServiceError::InvalidFields(fields) => {
+                let prefix = format!("plans[{n}].");
+                ServiceError::InvalidFields(
+                    fields
+                        .into_iter()
+                        .map(|(f, m)| match f.strip_prefix(&prefix) {
+                            Some(rest) => (rest.to_owned(), m),
+                            None if f == "plans" => ("name".to_owned(), m),
+                            None => (f, m),
+                        })
+                        .collect(),
+                )
+            }
+            e => e,
+        })
+    }
+
+    /// Removes the plan called `name` from a draft.
+    pub async fn remove_plan(
+        &self,
+        actor: &Actor,
+        org_slug: &str,
+        listing_slug: &str,
+        version: &str,
+        name: &str,
+    ) -> Result<Vec<PricePlan>> {
+        self.change_plans(actor, org_slug, listing_slug, version, |plans| {
+            let before = plans.len();
+            let plans: Vec<_> = plans.into_iter().filter(|p| p.name != name).collect();
+            if plans.len() == before {
+                return Err(ServiceError::NotFound);
+            }
+            Ok(plans)
+        })
+        .await
+    }
+
+    /// The one way plans change: authorize, read the draft's plans, apply
+    /// `change`, check the result against the rules, write it with its audit
+    /// entry while the version is still editable.
+    async fn change_plans(
+        &self,
+        actor: &Actor,
+        org_slug: &str,
+        listing_slug: &str,
+        version: &str,
+        change: impl FnOnce(Vec<PricePlan>) -> Result<Vec<PricePlan>>,
+    ) -> Result<Vec<PricePlan>> {
+        let (org, _, v) = self
+            .editable_version(actor, org_slug, listing_slug, version, PRICING_ROLES)
+            .await?;
+        let current = self.store.in_org(org.id).plans(v.id).await?;
+        let plans: Vec<PricePlan> = change(current)?
             .into_iter()
             .map(|mut p| {
                 p.name = p.name.trim().to_owned();
@@ -948,10 +1040,7 @@ impl Services {
         validate_plans(&plans, &PricingRules::default()).map_err(ServiceError::InvalidFields)?;
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
-        if !w
-            .move_version(v.id, v.state, v.state, store::now_ms(), None)
-            .await?
-        {
+        if !w.still_in(v.id, v.state).await? {
             return Err(ServiceError::Conflict(
                 "the version changed meanwhile; reload and try again".into(),
             ));
@@ -970,65 +1059,6 @@ impl Services {
         )
         .await?;
         Ok(plans)
-    }
-
-    /// Adds one plan to a draft's plans. Field errors name the new plan's
-    /// fields plainly (`amount`, not `plans[2].amount`).
-    pub async fn add_plan(
-        &self,
-        actor: &Actor,
-        org_slug: &str,
-        listing_slug: &str,
-        version: &str,
-        plan: PricePlan,
-    ) -> Result<Vec<PricePlan>> {
-        let current = self
-            .portal_version(actor, org_slug, listing_slug, version)
-            .await?
-            .plans;
-        let n = current.len();
-        let mut plans = current;
-        plans.push(plan);
-        self.set_plans(actor, org_slug, listing_slug, version, plans)
-            .await
-            .map_err(|e| match e {
-                ServiceError::InvalidFields(fields) => {
-                    let prefix = format!("plans[{n}].");
-                    ServiceError::InvalidFields(
-                        fields
-                            .into_iter()
-                            .map(|(f, m)| match f.strip_prefix(&prefix) {
-                                Some(rest) => (rest.to_owned(), m),
-                                None if f == "plans" => ("name".to_owned(), m),
-                                None => (f, m),
-                            })
-                            .collect(),
-                    )
-                }
-                e => e,
-            })
-    }
-
-    /// Removes the plan called `name` from a draft.
-    pub async fn remove_plan(
-        &self,
-        actor: &Actor,
-        org_slug: &str,
-        listing_slug: &str,
-        version: &str,
-        name: &str,
-    ) -> Result<Vec<PricePlan>> {
-        let current = self
-            .portal_version(actor, org_slug, listing_slug, version)
-            .await?
-            .plans;
-        let before = current.len();
-        let plans: Vec<_> = current.into_iter().filter(|p| p.name != name).collect();
-        if plans.len() == before {
-            return Err(ServiceError::NotFound);
-        }
-        self.set_plans(actor, org_slug, listing_slug, version, plans)
-            .await
     }
 
     /// Submits a draft (or a version that needed changes) for review. From
@@ -1096,14 +1126,7 @@ impl Services {
         let (pa, pb) = (reader.plans(a.id).await?, reader.plans(b.id).await?);
         // A draft shows what the listing declares now; a submitted version what
         // it declared when submitted.
-        let declared = |v: &Version| {
-            if v.state.is_immutable() {
-                v.declared.clone()
-            } else {
-                declared_of(&listing)
-            }
-        };
-        let (da, db) = (declared(&a), declared(&b));
+        let (da, db) = (declared_for(&a, &listing), declared_for(&b, &listing));
         let diff = diff_versions(
             VersionSide {
                 manifest: &a.manifest,

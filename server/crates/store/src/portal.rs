@@ -333,6 +333,23 @@ impl OrgWriter<'_> {
         Ok(())
     }
 
+    /// Whether a version is still in `state`, holding its row until the
+    /// transaction ends (PostgreSQL locks it; SQLite writes are serialized
+    /// anyway): a change to a draft checks this in the transaction that
+    /// writes, so a concurrent submit wins cleanly.
+    pub async fn still_in(&self, version: VersionId, state: VersionState) -> Result<bool> {
+        self.scope().await?;
+        let n = listing_version::Entity::update_many()
+            .col_expr(listing_version::Column::State, Expr::value(state.as_str()))
+            .filter(listing_version::Column::Id.eq(version.to_string()))
+            .filter(listing_version::Column::OrgId.eq(self.org.to_string()))
+            .filter(listing_version::Column::State.eq(state.as_str()))
+            .exec(&self.tx.tx)
+            .await?
+            .rows_affected;
+        Ok(n == 1)
+    }
+
     /// Moves a version from `from` to `to` if it is still in `from` (a
     /// concurrent move makes this return `false`). Submitting freezes what the
     /// listing declared.
