@@ -12,10 +12,12 @@ mod m20261126_000005_row_level_security;
 mod m20261126_000006_rls_marketplace;
 mod m20261126_000007_publisher_portal;
 mod m20261126_000008_screening;
+mod m20261126_000009_review;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
 pub use m20261126_000007_publisher_portal::PORTAL_TABLES;
+pub use m20261126_000009_review::REVIEW_TABLES;
 
 pub struct Migrator;
 
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_rls_marketplace::Migration),
             Box::new(m20261126_000007_publisher_portal::Migration),
             Box::new(m20261126_000008_screening::Migration),
+            Box::new(m20261126_000009_review::Migration),
         ]
     }
 }

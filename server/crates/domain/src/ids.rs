@@ -98,6 +98,22 @@ typed_id!(
     /// A price plan of a version.
     PlanId
 );
+typed_id!(
+    /// A review case: one review of one submitted version.
+    CaseId
+);
+typed_id!(
+    /// A decision on a review case.
+    DecisionId
+);
+typed_id!(
+    /// A message between reviewers and a publisher about a version.
+    MessageId
+);
+typed_id!(
+    /// An enforcement action on a listing.
+    ActionId
+);
 
 #[cfg(test)]
 mod tests {

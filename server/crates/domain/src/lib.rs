@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod org;
 pub mod pricing;
 pub mod report;
+pub mod review;
 pub mod routing;
 pub mod verification;
 

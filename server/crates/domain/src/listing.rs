@@ -79,6 +79,7 @@ impl VersionState {
                 | (InReview, Approved)
                 | (InReview, ChangesRequested)
                 | (InReview, Rejected)
+                | (Rejected, InReview)
                 | (ChangesRequested, Submitted)
                 | (Approved, Published)
                 | (Published, Suspended)

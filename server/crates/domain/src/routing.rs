@@ -2,9 +2,9 @@
 //! approvals it needs. A policy is data with a version id; routing is a pure
 //! function of the policy and the case, and says which rules decided.
 //!
-//! The review workflow (the next issue) stores policy documents, records the
-//! active version with every decision, and feeds `route` from a version's
-//! screening. Nothing calls it yet.
+//! The review workflow stores policy documents with their version ids, routes
+//! every screened version with the active one, and records its version with
+//! every decision.
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,7 @@ mod limits;
 pub mod mail;
 pub mod portal;
 mod reports;
+pub mod review;
 pub mod secrets;
 pub mod verification;
 
@@ -66,6 +67,10 @@ pub struct Services {
     remote_allow_private: bool,
     /// The optional model-backed reviewer (off unless configured).
     model: Option<std::sync::Arc<model_review::ModelConfig>>,
+    /// Wakes the screening worker when a version is submitted.
+    screening_wake: std::sync::Arc<tokio::sync::Notify>,
+    /// How long a screening worker holds a job before another may take it.
+    screening_lease_ms: i64,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -127,7 +132,16 @@ impl Services {
             mailer: mail::default_mailer(),
             remote_allow_private: false,
             model: None,
+            screening_wake: Default::default(),
+            screening_lease_ms: review::SCREENING_LEASE_MS,
         }
+    }
+
+    /// How long a screening job is held before a crashed worker's job is
+    /// taken over (tests shorten it).
+    pub fn with_screening_lease(mut self, lease: std::time::Duration) -> Self {
+        self.screening_lease_ms = lease.as_millis() as i64;
+        self
     }
 
     /// Turns on the model-backed reviewer: after each screening, a background

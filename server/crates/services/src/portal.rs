@@ -293,9 +293,37 @@ struct ReadDocument {
 }
 
 impl Services {
+    /// What changed from `a` to `b`, two versions of `listing`.
+    pub(crate) async fn diff_of(
+        &self,
+        listing: &Listing,
+        a: &Version,
+        b: &Version,
+    ) -> Result<domain::diff::VersionDiff> {
+        let reader = self.store.in_org(listing.org_id);
+        let (pa, pb) = (reader.plans(a.id).await?, reader.plans(b.id).await?);
+        // A draft shows what the listing declares now; a submitted version what
+        // it declared when submitted.
+        let (da, db) = (declared_for(a, listing), declared_for(b, listing));
+        Ok(diff_versions(
+            VersionSide {
+                manifest: &a.manifest,
+                plans: &pa,
+                declared_egress: &da.egress,
+                declared_capabilities: &da.capabilities,
+            },
+            VersionSide {
+                manifest: &b.manifest,
+                plans: &pb,
+                declared_egress: &db.egress,
+                declared_capabilities: &db.capabilities,
+            },
+        ))
+    }
+
     /// The publisher organization named `org_slug` (or the token's), if the
     /// actor may act there with one of `roles`. Non-members get `NotFound`.
-    async fn publisher(
+    pub(crate) async fn publisher(
         &self,
         actor: &Actor,
         org_slug: Option<&str>,
@@ -621,6 +649,7 @@ impl Services {
                 None,
             )
             .await?;
+            w.queue_screening(v.id, &actor.audit().encode(), now).await?;
             state = VersionState::Submitted;
             events.push(submitted_event(org, listing, &v));
         }
@@ -642,6 +671,9 @@ impl Services {
         )
         .await?;
         self.spawn_model_review(org, listing, &v);
+        if submit {
+            self.wake_screening();
+        }
         Ok(Version {
             state,
             submitted_at: submit.then_some(now),
@@ -724,7 +756,7 @@ impl Services {
     /// findings (against the listing's own words, the newest other version
     /// and the published catalog) and the buyer's label. Pure computation
     /// over what the store already has; nothing external is asked.
-    async fn screen(
+    pub(crate) async fn screen(
         &self,
         org: &Org,
         listing: &Listing,
@@ -1093,6 +1125,9 @@ impl Services {
                 "the version changed meanwhile; reload and try again".into(),
             ));
         }
+        tx.in_org(org.id)
+            .queue_screening(v.id, &actor.audit().encode(), now)
+            .await?;
         tx.commit(
             AuditRecord::new(actor.audit(), "version.submitted", "listing_version", v.id)
                 .org(org.id)
@@ -1101,6 +1136,7 @@ impl Services {
             vec![submitted_event(&org, &listing, &v)],
         )
         .await?;
+        self.wake_screening();
         Ok(Version {
             state: VersionState::Submitted,
             submitted_at: Some(now),
@@ -1122,26 +1158,10 @@ impl Services {
         let listing = self.own_listing(&org, listing_slug).await?;
         let a = self.own_version(&org, &listing, from).await?;
         let b = self.own_version(&org, &listing, to).await?;
-        let reader = self.store.in_org(org.id);
-        let (pa, pb) = (reader.plans(a.id).await?, reader.plans(b.id).await?);
-        // A draft shows what the listing declares now; a submitted version what
-        // it declared when submitted.
-        let (da, db) = (declared_for(&a, &listing), declared_for(&b, &listing));
-        let diff = diff_versions(
-            VersionSide {
-                manifest: &a.manifest,
-                plans: &pa,
-                declared_egress: &da.egress,
-                declared_capabilities: &da.capabilities,
-            },
-            VersionSide {
-                manifest: &b.manifest,
-                plans: &pb,
-                declared_egress: &db.egress,
-                declared_capabilities: &db.capabilities,
-            },
-        );
-        let versions = reader
+        let diff = self.diff_of(&listing, &a, &b).await?;
+        let versions = self
+            .store
+            .in_org(org.id)
             .versions(listing.id)
             .await?
             .into_iter()

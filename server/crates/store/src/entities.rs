@@ -388,3 +388,156 @@ pub mod price_plan {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod routing_policy {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "routing_policy")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: String,
+        pub document: String,
+        pub digest: String,
+        pub loaded_at: i64,
+        pub loaded_by: String,
+        pub activated_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod screening_job {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "screening_job")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version_id: String,
+        pub org_id: String,
+        pub state: String,
+        pub attempts: i32,
+        pub lease_owner: Option<String>,
+        pub lease_until: Option<i64>,
+        pub submitted_by: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod review_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_case")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub version_id: String,
+        pub listing_id: String,
+        pub org_id: String,
+        pub state: String,
+        pub outcome: Option<String>,
+        pub policy_version: String,
+        pub teams: String,
+        pub approvals_needed: i32,
+        pub matched_rules: String,
+        pub risk: String,
+        pub finding_kinds: String,
+        pub category: String,
+        pub submitted_by: String,
+        pub excluded: String,
+        pub appeal: bool,
+        pub assignee: Option<String>,
+        pub assigned_at: Option<i64>,
+        pub opened_at: i64,
+        pub sla_due_at: i64,
+        pub closed_at: Option<i64>,
+        pub row_version: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod review_decision {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_decision")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub case_id: String,
+        pub version_id: String,
+        pub org_id: String,
+        pub reviewer: String,
+        pub team: Option<String>,
+        pub kind: String,
+        pub justification: String,
+        pub overrides: String,
+        pub policy_version: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod review_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_message")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub version_id: String,
+        pub org_id: String,
+        pub author: String,
+        pub side: String,
+        pub body: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod enforcement_action {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "enforcement_action")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub listing_id: String,
+        pub org_id: String,
+        pub action: String,
+        pub justification: String,
+        pub actor: String,
+        pub policy_version: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

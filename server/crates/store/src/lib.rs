@@ -16,6 +16,7 @@ mod connect;
 mod entities;
 mod identity;
 mod portal;
+mod review;
 pub mod records;
 mod sessions;
 #[cfg(feature = "testing")]
@@ -27,6 +28,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use connect::{DatabaseUrl, Engine};
 pub use identity::{OrgReader, OrgWriter};
 pub use sessions::SessionStore;
+pub use review::{CaseChange, CaseScope};
 pub use write::{NewEvent, WriteTx};
 
 use sea_orm::DatabaseConnection;

@@ -220,3 +220,163 @@ pub struct DomainCheck {
     pub verified_at: Option<i64>,
     pub last_error: Option<String>,
 }
+
+/// A routing policy document as loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredPolicy {
+    pub version: String,
+    pub policy: domain::routing::RoutingPolicy,
+    /// sha256 of the document as loaded (also kept as evidence).
+    pub digest: String,
+    pub loaded_at: i64,
+    pub loaded_by: String,
+    /// When it was last made the active policy; the active one is the latest.
+    pub activated_at: Option<i64>,
+}
+
+/// The state of a screening job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    Pending,
+    Running,
+    Done,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Running => "running",
+            JobState::Done => "done",
+        }
+    }
+    pub fn parse(s: &str) -> Option<JobState> {
+        [JobState::Pending, JobState::Running, JobState::Done]
+            .into_iter()
+            .find(|j| j.as_str() == s)
+    }
+}
+
+/// Screening a submitted version: durable, leased, resumable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScreeningJob {
+    pub version_id: domain::VersionId,
+    pub org_id: domain::OrgId,
+    pub state: JobState,
+    pub attempts: i32,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub submitted_by: String,
+    pub created_at: i64,
+}
+
+/// One review of one submitted version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewCase {
+    pub id: domain::CaseId,
+    pub version_id: domain::VersionId,
+    pub listing_id: domain::ListingId,
+    pub org_id: domain::OrgId,
+    pub open: bool,
+    pub outcome: Option<domain::review::Outcome>,
+    pub policy_version: String,
+    pub teams: Vec<domain::routing::Team>,
+    pub approvals_needed: u8,
+    pub matched_rules: Vec<String>,
+    pub risk: String,
+    pub finding_kinds: Vec<String>,
+    pub category: String,
+    pub submitted_by: String,
+    pub excluded: Vec<String>,
+    pub appeal: bool,
+    pub assignee: Option<domain::UserId>,
+    pub assigned_at: Option<i64>,
+    pub opened_at: i64,
+    pub sla_due_at: i64,
+    pub closed_at: Option<i64>,
+    /// Bumped by every change; a change names the one it read.
+    pub row_version: i32,
+}
+
+/// A decision recorded on a case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewDecision {
+    pub id: domain::DecisionId,
+    pub case_id: domain::CaseId,
+    pub version_id: domain::VersionId,
+    pub org_id: domain::OrgId,
+    /// Encoded actor (`user:…`, or `system` for the policy).
+    pub reviewer: String,
+    pub team: Option<domain::routing::Team>,
+    pub kind: domain::review::DecisionKind,
+    pub justification: String,
+    pub overrides: Vec<domain::review::Override>,
+    pub policy_version: String,
+    pub created_at: i64,
+}
+
+/// Who wrote a review message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Reviewer,
+    Publisher,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Reviewer => "reviewer",
+            Side::Publisher => "publisher",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewMessage {
+    pub id: domain::MessageId,
+    pub version_id: domain::VersionId,
+    pub org_id: domain::OrgId,
+    pub author: String,
+    pub side: Side,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// What an operator did to a published listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enforcement {
+    Suspend,
+    Reinstate,
+    Delist,
+}
+
+impl Enforcement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Suspend => "suspend",
+            Enforcement::Reinstate => "reinstate",
+            Enforcement::Delist => "delist",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Enforcement> {
+        [
+            Enforcement::Suspend,
+            Enforcement::Reinstate,
+            Enforcement::Delist,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnforcementAction {
+    pub id: domain::ActionId,
+    pub listing_id: domain::ListingId,
+    pub org_id: domain::OrgId,
+    pub action: Enforcement,
+    pub justification: String,
+    pub actor: String,
+    pub policy_version: String,
+    pub created_at: i64,
+}

@@ -48,6 +48,19 @@ impl WriteTx {
     /// Appends the audit entry and the events, then commits, all or nothing.
     /// Returns the audit entry as sealed.
     pub async fn commit(self, record: AuditRecord, events: Vec<NewEvent>) -> Result<AuditEntry> {
+        let mut entries = self.commit_all(vec![record], events).await?;
+        Ok(entries.remove(0))
+    }
+
+    /// Like [`WriteTx::commit`] for a change that is several governance facts
+    /// at once (a decision that also publishes): the entries are appended in
+    /// order, in the same transaction. `records` must not be empty.
+    pub async fn commit_all(
+        self,
+        records: Vec<AuditRecord>,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        assert!(!records.is_empty(), "a commit needs its audit entry");
         let now = now_ms();
         for e in events {
             outbox_event::Entity::insert(outbox_event::ActiveModel {
@@ -65,9 +78,12 @@ impl WriteTx {
             .map_err(StoreError::from_db)?;
         }
         // Last, so the chain lock (PostgreSQL) is held as briefly as possible.
-        let entry = audit::append(&self.tx, self.engine, &record, now).await?;
+        let mut entries = Vec::with_capacity(records.len());
+        for record in &records {
+            entries.push(audit::append(&self.tx, self.engine, record, now).await?);
+        }
         self.tx.commit().await?;
-        Ok(entry)
+        Ok(entries)
     }
 
     pub async fn insert_org(&self, org: &Org) -> Result<()> {

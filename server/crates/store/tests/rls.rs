@@ -64,6 +64,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .copied()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -90,6 +91,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
     let marketplace: Vec<&str> = migrations::MARKETPLACE_TABLES
         .iter()
         .chain(migrations::PORTAL_TABLES)
+        .chain(migrations::REVIEW_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -155,6 +157,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .iter()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -178,6 +181,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .iter()
         .chain(migrations::MARKETPLACE_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
