@@ -403,3 +403,175 @@ pub struct DiffView {
     pub access: Vec<AccessChange>,
     pub price_changes: Vec<PriceChangeRow>,
 }
+
+/// One team's queue at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCountRow {
+    pub team: String,
+    pub team_label: String,
+    pub open: usize,
+    pub unassigned: usize,
+    pub breached: usize,
+    pub oldest: Option<String>,
+}
+
+/// A case in a queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueRow {
+    pub case_id: String,
+    pub row_version: i32,
+    pub listing_name: String,
+    pub version: String,
+    pub publisher: String,
+    pub risk: String,
+    pub finding_kinds: Vec<String>,
+    pub category: String,
+    pub teams: Vec<String>,
+    pub approvals: usize,
+    pub approvals_needed: u8,
+    pub opened: String,
+    pub due: String,
+    pub breached: bool,
+    pub assignee: Option<String>,
+    pub assigned_to_me: bool,
+    pub appeal: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub team: String,
+    pub team_label: String,
+    pub rows: Vec<QueueRow>,
+    /// (value, label) of the filter pickers.
+    pub categories: Vec<(String, String)>,
+    pub finding_kinds: Vec<String>,
+}
+
+/// A decision as a workspace or timeline shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRow {
+    pub kind: String,
+    pub kind_label: String,
+    pub by: String,
+    pub team: String,
+    pub justification: String,
+    /// (finding kind, reason)
+    pub overrides: Vec<(String, String)>,
+    pub policy_version: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub side: String,
+    pub author: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// An audit entry as a history list shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub seq: i64,
+    pub at: String,
+    pub action: String,
+    pub actor: String,
+    pub policy_version: Option<String>,
+    pub detail: String,
+}
+
+/// A finding a reviewer may override.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRow {
+    pub index: usize,
+    pub severity: String,
+    pub kind: String,
+    pub tool: Option<String>,
+    pub message: String,
+    pub evidence: String,
+    pub source: String,
+    /// Approval needs a reason to set it aside.
+    pub blocks: bool,
+}
+
+/// The review workspace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceView {
+    pub case_id: String,
+    pub row_version: i32,
+    pub open: bool,
+    pub outcome: Option<String>,
+    pub appeal: bool,
+    pub teams: Vec<(String, String)>,
+    pub approvals: usize,
+    pub approvals_needed: u8,
+    pub teams_waiting: Vec<String>,
+    pub policy_version: String,
+    pub matched_rules: Vec<String>,
+    pub opened: String,
+    pub due: String,
+    pub breached: bool,
+    pub assignee: Option<String>,
+    pub assigned_to_me: bool,
+    pub publisher: String,
+    pub listing_name: String,
+    pub listing_slug: String,
+    pub category: String,
+    pub version: String,
+    pub state: String,
+    pub state_label: String,
+    pub manifest_digest: Option<String>,
+    pub screening: Option<ScreeningView>,
+    pub findings: Vec<FindingRow>,
+    pub tools: Vec<ManifestToolRow>,
+    pub manifest_json: String,
+    pub compared_with: Option<String>,
+    pub diff: Option<DiffView>,
+    pub decisions: Vec<DecisionRow>,
+    pub messages: Vec<MessageRow>,
+    pub history: Vec<HistoryRow>,
+    /// (user id, name) of people who may be assigned.
+    pub members: Vec<(String, String)>,
+    /// (value, label) of teams an escalation may add.
+    pub escalate_to: Vec<(String, String)>,
+    pub can_decide: bool,
+    pub can_enforce: bool,
+}
+
+/// A version's review as its publisher sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherReviewView {
+    pub state: String,
+    pub state_label: String,
+    pub submitted: bool,
+    pub screening_pending: bool,
+    /// The current (or last) review: teams, approvals.
+    pub teams: Vec<String>,
+    pub approvals: usize,
+    pub approvals_needed: u8,
+    pub appeal: bool,
+    pub decisions: Vec<DecisionRow>,
+    pub messages: Vec<MessageRow>,
+    /// (action, justification, at)
+    pub enforcement: Vec<(String, String, String)>,
+    pub timeline: Vec<HistoryRow>,
+    pub can_write: bool,
+    pub can_appeal: bool,
+    pub can_resubmit: bool,
+}
+
+/// A listing in the console (enforcement).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleListingView {
+    pub slug: String,
+    pub name: String,
+    pub publisher: String,
+    /// (version, state, state label)
+    pub versions: Vec<(String, String, String)>,
+    /// (action, justification, by, at)
+    pub actions: Vec<(String, String, String, String)>,
+    pub can_enforce: bool,
+    pub can_suspend: bool,
+    pub can_reinstate: bool,
+    pub can_delist: bool,
+}

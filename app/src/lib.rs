@@ -15,6 +15,7 @@ pub mod error;
 mod layout;
 mod pages;
 pub mod portal;
+pub mod review;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -97,6 +98,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/:org/:listing/diff") view=pages::PortalDiff ssr=SsrMode::Async />
                     <Route path=path!("/console") view=pages::Console ssr=SsrMode::Async />
                     <Route path=path!("/console/orgs/:slug") view=pages::ConsoleOrg ssr=SsrMode::Async />
+                    <Route path=path!("/console/queues") view=pages::ReviewQueues ssr=SsrMode::Async />
+                    <Route path=path!("/console/queues/:team") view=pages::ReviewQueue ssr=SsrMode::Async />
+                    <Route path=path!("/console/reviews/:case") view=pages::ReviewCase ssr=SsrMode::Async />
+                    <Route path=path!("/console/listings/:slug") view=pages::ConsoleListing ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

@@ -177,6 +177,151 @@ pub(crate) mod ssr {
         Some((super::view_of_report(r), tools))
     }
 
+    /// A comparison of two versions as the diff pages show it.
+    pub fn diff_view(
+        org: String,
+        l: Listing,
+        va: Version,
+        vb: Version,
+        d: services::domain::diff::VersionDiff,
+        versions: Vec<String>,
+    ) -> DiffView {
+        use services::domain::diff::{PriceChangeKind, SchemaChangeKind, TextSpan};
+        let tool_row = |t: &services::domain::diff::ToolSummary| DiffToolRow {
+            name: t.name.clone(),
+            hints: t.hints.clone(),
+            scopes: t.scopes.clone(),
+        };
+        let pair = |p: &Option<(Option<String>, Option<String>)>| {
+            p.as_ref().map(|(a, b)| {
+                (
+                    a.clone().unwrap_or_else(|| "—".into()),
+                    b.clone().unwrap_or_else(|| "—".into()),
+                )
+            })
+        };
+        DiffView {
+            org_slug: org,
+            listing_slug: l.slug,
+            listing_name: l.name,
+            from: va.version,
+            to: vb.version,
+            from_state_label: va.state.label().to_owned(),
+            to_state_label: vb.state.label().to_owned(),
+            versions,
+            empty: d.is_empty(),
+            widens_access: d.widens_access(),
+            tools_added: d.tools_added.iter().map(tool_row).collect(),
+            tools_removed: d.tools_removed.iter().map(tool_row).collect(),
+            tools_changed: d
+                .tools_changed
+                .iter()
+                .map(|c| DiffToolChangeRow {
+                    name: c.name.clone(),
+                    description: c
+                        .description
+                        .iter()
+                        .map(|span| {
+                            let (kind, text) = match span {
+                                TextSpan::Same(t) => ("same", t),
+                                TextSpan::Added(t) => ("added", t),
+                                TextSpan::Removed(t) => ("removed", t),
+                            };
+                            TextRun {
+                                kind: kind.into(),
+                                text: text.clone(),
+                            }
+                        })
+                        .collect(),
+                    description_changed: c.description_changed,
+                    title: pair(&c.title),
+                    operation: pair(&c.operation),
+                    schema: c
+                        .schema
+                        .iter()
+                        .map(|sc| {
+                            let what = match sc.kind {
+                                SchemaChangeKind::PropertyAdded => "input added",
+                                SchemaChangeKind::PropertyRemoved => "input removed",
+                                SchemaChangeKind::BecameRequired => "now required",
+                                SchemaChangeKind::NoLongerRequired => "no longer required",
+                                SchemaChangeKind::TypeChanged => "type changed",
+                                SchemaChangeKind::Changed => "changed",
+                            };
+                            (
+                                sc.pointer.clone(),
+                                what.to_owned(),
+                                json_text(&sc.before),
+                                json_text(&sc.after),
+                            )
+                        })
+                        .collect(),
+                    annotations: c
+                        .annotations
+                        .iter()
+                        .map(|a| (a.hint.clone(), hint(a.before), hint(a.after)))
+                        .collect(),
+                    scopes_added: c.scopes_added.clone(),
+                    scopes_removed: c.scopes_removed.clone(),
+                    became_destructive: c.became_destructive,
+                    lost_read_only: c.lost_read_only,
+                })
+                .collect(),
+            access: vec![
+                (
+                    "Permission scopes".into(),
+                    d.scopes_added.clone(),
+                    d.scopes_removed.clone(),
+                ),
+                (
+                    "Network egress".into(),
+                    d.egress_added.clone(),
+                    d.egress_removed.clone(),
+                ),
+                (
+                    "Secrets".into(),
+                    d.secrets_added.clone(),
+                    d.secrets_removed.clone(),
+                ),
+                (
+                    "Declared capabilities".into(),
+                    d.capabilities_added.clone(),
+                    d.capabilities_removed.clone(),
+                ),
+                (
+                    "Packages".into(),
+                    d.packages_added.clone(),
+                    d.packages_removed.clone(),
+                ),
+                (
+                    "Remote endpoints".into(),
+                    d.remotes_added.clone(),
+                    d.remotes_removed.clone(),
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, a, r)| !a.is_empty() || !r.is_empty())
+            .collect(),
+            price_changes: d
+                .price_changes
+                .iter()
+                .map(|p| PriceChangeRow {
+                    plan: p.plan.clone(),
+                    kind: match p.kind {
+                        PriceChangeKind::Added => "added",
+                        PriceChangeKind::Removed => "removed",
+                        PriceChangeKind::Changed => "changed",
+                    }
+                    .into(),
+                    before: p.before.clone(),
+                    after: p.after.clone(),
+                    fields: p.fields.clone(),
+                    increase: p.increase,
+                })
+                .collect(),
+        }
+    }
+
     pub fn size(n: u64) -> String {
         if n < 1024 {
             format!("{n} B")
@@ -598,143 +743,9 @@ pub async fn version_diff(
     from: String,
     to: String,
 ) -> Result<DiffView, AppError> {
-    use services::domain::diff::{PriceChangeKind, SchemaChangeKind, TextSpan};
     use ssr::*;
     let c = services()?
         .version_diff(&actor().await?, &org, &listing, &from, &to)
         .await?;
-    let (l, va, vb, d, versions) = (c.listing, c.from, c.to, c.diff, c.versions);
-    let tool_row = |t: &services::domain::diff::ToolSummary| DiffToolRow {
-        name: t.name.clone(),
-        hints: t.hints.clone(),
-        scopes: t.scopes.clone(),
-    };
-    let pair = |p: &Option<(Option<String>, Option<String>)>| {
-        p.as_ref().map(|(a, b)| {
-            (
-                a.clone().unwrap_or_else(|| "—".into()),
-                b.clone().unwrap_or_else(|| "—".into()),
-            )
-        })
-    };
-    Ok(DiffView {
-        org_slug: org,
-        listing_slug: l.slug,
-        listing_name: l.name,
-        from: va.version,
-        to: vb.version,
-        from_state_label: va.state.label().to_owned(),
-        to_state_label: vb.state.label().to_owned(),
-        versions,
-        empty: d.is_empty(),
-        widens_access: d.widens_access(),
-        tools_added: d.tools_added.iter().map(tool_row).collect(),
-        tools_removed: d.tools_removed.iter().map(tool_row).collect(),
-        tools_changed: d
-            .tools_changed
-            .iter()
-            .map(|c| DiffToolChangeRow {
-                name: c.name.clone(),
-                description: c
-                    .description
-                    .iter()
-                    .map(|span| {
-                        let (kind, text) = match span {
-                            TextSpan::Same(t) => ("same", t),
-                            TextSpan::Added(t) => ("added", t),
-                            TextSpan::Removed(t) => ("removed", t),
-                        };
-                        TextRun {
-                            kind: kind.into(),
-                            text: text.clone(),
-                        }
-                    })
-                    .collect(),
-                description_changed: c.description_changed,
-                title: pair(&c.title),
-                operation: pair(&c.operation),
-                schema: c
-                    .schema
-                    .iter()
-                    .map(|sc| {
-                        let what = match sc.kind {
-                            SchemaChangeKind::PropertyAdded => "input added",
-                            SchemaChangeKind::PropertyRemoved => "input removed",
-                            SchemaChangeKind::BecameRequired => "now required",
-                            SchemaChangeKind::NoLongerRequired => "no longer required",
-                            SchemaChangeKind::TypeChanged => "type changed",
-                            SchemaChangeKind::Changed => "changed",
-                        };
-                        (
-                            sc.pointer.clone(),
-                            what.to_owned(),
-                            json_text(&sc.before),
-                            json_text(&sc.after),
-                        )
-                    })
-                    .collect(),
-                annotations: c
-                    .annotations
-                    .iter()
-                    .map(|a| (a.hint.clone(), hint(a.before), hint(a.after)))
-                    .collect(),
-                scopes_added: c.scopes_added.clone(),
-                scopes_removed: c.scopes_removed.clone(),
-                became_destructive: c.became_destructive,
-                lost_read_only: c.lost_read_only,
-            })
-            .collect(),
-        access: vec![
-            (
-                "Permission scopes".into(),
-                d.scopes_added.clone(),
-                d.scopes_removed.clone(),
-            ),
-            (
-                "Network egress".into(),
-                d.egress_added.clone(),
-                d.egress_removed.clone(),
-            ),
-            (
-                "Secrets".into(),
-                d.secrets_added.clone(),
-                d.secrets_removed.clone(),
-            ),
-            (
-                "Declared capabilities".into(),
-                d.capabilities_added.clone(),
-                d.capabilities_removed.clone(),
-            ),
-            (
-                "Packages".into(),
-                d.packages_added.clone(),
-                d.packages_removed.clone(),
-            ),
-            (
-                "Remote endpoints".into(),
-                d.remotes_added.clone(),
-                d.remotes_removed.clone(),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, a, r)| !a.is_empty() || !r.is_empty())
-        .collect(),
-        price_changes: d
-            .price_changes
-            .iter()
-            .map(|p| PriceChangeRow {
-                plan: p.plan.clone(),
-                kind: match p.kind {
-                    PriceChangeKind::Added => "added",
-                    PriceChangeKind::Removed => "removed",
-                    PriceChangeKind::Changed => "changed",
-                }
-                .into(),
-                before: p.before.clone(),
-                after: p.after.clone(),
-                fields: p.fields.clone(),
-                increase: p.increase,
-            })
-            .collect(),
-    })
+    Ok(diff_view(org, c.listing, c.from, c.to, c.diff, c.versions))
 }

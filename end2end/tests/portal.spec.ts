@@ -100,12 +100,13 @@ test("a publisher lists an agent, uploads real manifests, prices it, diffs two v
   await page.goto(`/portal/northwind-labs/${slug}/v/1.0.0`);
   await hydrated(page);
   await page.locator("#submit-form").getByRole("button", { name: "Submit for review" }).click();
-  await expect(page.locator("#submitted-note")).toBeVisible();
-  await expect(page.locator("h1 .badge")).toHaveText("Submitted");
+  await expect(page.locator("#review-status")).toBeVisible();
+  // Screening starts at once in the background; the version is on its way to review.
+  await expect(page.locator("h1 .badge")).toHaveText(/Submitted|Screening|In review/);
   await expect(page.locator("#add-document-form")).toHaveCount(0);
   await expect(page.locator("#plan-form")).toHaveCount(0);
   await page.getByRole("link", { name: "Back to GitHub for agents" }).click();
-  await expect(page.locator("#versions")).toContainText("Submitted");
+  await expect(page.locator("#versions")).toContainText(/Submitted|Screening|In review/);
   await expect(page.locator("#versions")).toContainText("Draft");
 });
 

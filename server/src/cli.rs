@@ -68,6 +68,26 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Review routing policies: which teams review what, with how many approvals.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Load a routing policy document (JSON, with its own version id).
+    Load {
+        path: std::path::PathBuf,
+        /// Make it the active policy at once.
+        #[arg(long)]
+        activate: bool,
+    },
+    /// Make a loaded policy version the active one.
+    Activate { version: String },
+    /// List loaded policies; the active one is marked.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -258,8 +278,74 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
             }
             crate::import::run(&services, &path, &publisher).await
         }
+        Command::Policy { command } => policy_command(command, &services).await,
         Command::Serve => serve(config, secret_source, services).await,
         Command::Classify(args) => crate::classify::run(&args),
+    }
+}
+
+async fn policy_command(command: PolicyCommand, services: &Services) -> ExitCode {
+    let system = services::Actor::System;
+    let result = match command {
+        PolicyCommand::Load { path, activate } => {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("steward policy load: cannot read {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            };
+            services
+                .load_routing_policy(&system, &text, activate)
+                .await
+                .map(|p| {
+                    println!(
+                        "loaded routing policy {} ({} rules, sha256 {}){}",
+                        p.version,
+                        p.policy.rules.len(),
+                        p.digest,
+                        if activate { ", now active" } else { "" }
+                    )
+                })
+        }
+        PolicyCommand::Activate { version } => services
+            .activate_routing_policy(&system, &version)
+            .await
+            .map(|()| println!("routing policy {version} is now active")),
+        PolicyCommand::List => services.store.routing_policies().await.map_err(Into::into).and_then(|all| {
+            let active = all
+                .iter()
+                .filter(|p| p.activated_at.is_some())
+                .max_by_key(|p| p.activated_at)
+                .map(|p| p.version.clone());
+            if active.is_none() {
+                println!(
+                    "* {} (built in; active until a loaded policy is activated)",
+                    services::domain::routing::default_policy().version
+                );
+            }
+            for p in &all {
+                let mark = if Some(&p.version) == active.as_ref() { "*" } else { " " };
+                println!("{mark} {} ({} rules, sha256 {})", p.version, p.policy.rules.len(), p.digest);
+            }
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(services::ServiceError::NotFound) => {
+            eprintln!("steward policy: no such policy version is loaded");
+            ExitCode::from(1)
+        }
+        Err(e @ (services::ServiceError::Invalid(_) | services::ServiceError::Conflict(_))) => {
+            eprintln!("steward policy: {e}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("steward policy: {e}");
+            tracing::error!(error = ?e, "policy command failed");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -389,6 +475,8 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    // Screening of submitted versions: durable jobs, taken over after a crash.
+    services.spawn_screening_worker();
     {
         use tower_sessions::ExpiredDeletion;
         let sessions = services.store.session_store();

@@ -7,6 +7,7 @@ mod label;
 mod listing;
 mod not_found;
 mod portal;
+mod review;
 pub(crate) mod surfaces;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
@@ -17,6 +18,7 @@ pub use home::Home;
 pub use listing::Listing;
 pub use not_found::NotFound;
 pub use portal::{Portal, PortalDiff, PortalListing, PortalOrg, PortalVersion};
+pub use review::{ConsoleListing, ReviewCase, ReviewQueue, ReviewQueues};
 pub use surfaces::Tenant;
 
 use leptos::prelude::*;

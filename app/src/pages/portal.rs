@@ -646,9 +646,7 @@ fn VersionBody(
                 </ActionForm>
             </section>
         }})}
-        {(p.state == "submitted").then(|| view! {
-            <div class="alert info" role="status" id="submitted-note">"Submitted for review. Reviewers will pick it up; you can follow its state here."</div>
-        })}
+        <super::review::ReviewPanel org=p.org_slug.clone() listing=p.listing_slug.clone() version=p.version.clone() />
         {compare}
         {p.screening.clone().map(|s| view! {
             <section class="section" aria-labelledby="reading-h">
@@ -844,7 +842,7 @@ fn names(items: Vec<String>, class: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn DiffBody(diff: DiffView) -> impl IntoView {
+pub(crate) fn DiffBody(diff: DiffView) -> impl IntoView {
     let d = diff;
     let base = format!("/portal/{}/{}", d.org_slug, d.listing_slug);
     let summary = if d.empty {

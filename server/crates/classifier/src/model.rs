@@ -219,6 +219,17 @@ pub enum Severity {
 }
 
 impl FindingKind {
+    pub const ALL: [FindingKind; 8] = [
+        FindingKind::ToolPoisoning,
+        FindingKind::UndisclosedCapability,
+        FindingKind::AnnotationMismatch,
+        FindingKind::ExcessivePermission,
+        FindingKind::Impersonation,
+        FindingKind::CapabilityIncrease,
+        FindingKind::SecretInput,
+        FindingKind::OpenWorld,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingKind::ToolPoisoning => "tool_poisoning",

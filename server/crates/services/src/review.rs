@@ -118,6 +118,8 @@ pub struct Workspace {
     pub messages: Vec<MessageView>,
     pub tally: rules::Tally,
     pub history: Vec<domain::audit::AuditEntry>,
+    /// Names of the actors in `history` (encoded actor → name).
+    pub actor_names: HashMap<String, String>,
     pub assignee_name: Option<String>,
     /// Operators who may take the case (for assigning).
     pub team_members: Vec<(UserId, String)>,
@@ -137,6 +139,9 @@ pub struct PublisherReview {
     pub messages: Vec<MessageView>,
     pub enforcement: Vec<EnforcementAction>,
     pub timeline: Vec<domain::audit::AuditEntry>,
+    /// Who each timeline actor is, as the publisher may know it: their own
+    /// people by name, Steward, or "Marketplace review".
+    pub actor_names: HashMap<String, String>,
     pub screening_state: Option<JobState>,
 }
 
@@ -615,9 +620,10 @@ impl Services {
         Ok((user, roles))
     }
 
-    async fn names(&self, actors: impl IntoIterator<Item = &str>) -> Result<HashMap<String, String>> {
+    async fn names(&self, actors: Vec<String>) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
         for a in actors {
+            let a = a.as_str();
             if out.contains_key(a) {
                 continue;
             }
@@ -626,7 +632,8 @@ impl Services {
                     Some(u) => u.display_name,
                     None => "a former user".into(),
                 },
-                None if a == "system" => "Steward (policy)".into(),
+                None if a == "system" => "Steward".into(),
+                None if a.starts_with("service:") => "API token".into(),
                 None => a.to_owned(),
             };
             out.insert(a.to_owned(), name);
@@ -908,8 +915,9 @@ impl Services {
             .names(
                 decisions
                     .iter()
-                    .map(|d| d.reviewer.as_str())
-                    .chain(messages.iter().map(|m| m.author.as_str())),
+                    .map(|d| d.reviewer.clone())
+                    .chain(messages.iter().map(|m| m.author.clone()))
+                    .collect(),
             )
             .await?;
         let tally = rules::tally(&Self::facts(&case), &Self::approvals_of(&case, &decisions));
@@ -923,6 +931,9 @@ impl Services {
                 .await?,
         );
         history.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        let actor_names = self
+            .names(history.iter().map(|e| e.actor.clone()).collect())
+            .await?;
         let team_roles: Vec<Role> = case.teams.iter().map(|t| t.role()).collect();
         let assignee_name = match case.assignee {
             Some(u) => self.store.user_by_id(u).await?.map(|u| u.display_name),
@@ -952,6 +963,7 @@ impl Services {
                 .collect(),
             tally,
             history,
+            actor_names,
             assignee_name,
             compared_with,
             diff,
@@ -1193,7 +1205,7 @@ impl Services {
         for m in &messages {
             let name = match m.side {
                 Side::Publisher => self
-                    .names([m.author.as_str()])
+                    .names(vec![m.author.clone()])
                     .await?
                     .remove(&m.author)
                     .unwrap_or_default(),
@@ -1206,7 +1218,25 @@ impl Services {
             .audit_for_subject("listing_version", &v.id.to_string(), 200)
             .await?;
         timeline.retain(|e| !e.action.starts_with("operator."));
+        let members: Vec<String> = reader
+            .members()
+            .await?
+            .into_iter()
+            .map(|m| format!("user:{}", m.user_id))
+            .collect();
+        let mut actor_names = HashMap::new();
+        for e in &timeline {
+            let name = if members.contains(&e.actor) || e.actor.starts_with("service:") {
+                self.names(vec![e.actor.clone()]).await?.remove(&e.actor).unwrap_or_default()
+            } else if e.actor == "system" {
+                "Steward".to_owned()
+            } else {
+                "Marketplace review".to_owned()
+            };
+            actor_names.insert(e.actor.clone(), name);
+        }
         Ok(PublisherReview {
+            actor_names,
             cases: reader.cases_of_version(v.id).await?,
             decisions: reader.decisions_of_version(v.id).await?,
             messages: messages
@@ -1384,7 +1414,9 @@ impl Services {
         let listing = reader.listing(slug).await?.ok_or(ServiceError::NotFound)?;
         let versions = reader.versions(listing.id).await?;
         let actions = reader.enforcement(listing.id).await?;
-        let names = self.names(actions.iter().map(|a| a.actor.as_str())).await?;
+        let names = self
+            .names(actions.iter().map(|a| a.actor.clone()).collect())
+            .await?;
         Ok(ConsoleListing {
             can_enforce: roles.iter().any(|r| ENFORCERS.contains(r)),
             actions: actions
