@@ -120,6 +120,17 @@ impl Browser {
             .unwrap()
     }
 
+    /// A page's server-rendered HTML, as this browser sees it.
+    pub async fn page(&self, path: &str) -> String {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        res.text().await.unwrap()
+    }
+
     /// Who the server thinks this browser is (`null` when signed out).
     pub async fn me(&self) -> serde_json::Value {
         let res = self.call("me", &[]).await;

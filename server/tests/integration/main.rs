@@ -9,5 +9,6 @@ mod oidc;
 mod pages;
 mod portal;
 mod process;
+mod review;
 mod server_fns;
 mod verification;

@@ -285,11 +285,19 @@ pub fn check(
             "this is an appeal of your decision; a different reviewer decides it",
         ));
     }
-    let Some(team) = case
+    // A reviewer on several of the case's teams approves for one still waiting.
+    let mine: Vec<Team> = case
         .teams
         .iter()
         .copied()
-        .find(|t| p.reviewer_teams.contains(t))
+        .filter(|t| p.reviewer_teams.contains(t))
+        .collect();
+    let waiting = |t: &Team| !approvals.iter().any(|a| a.team == *t);
+    let Some(team) = mine
+        .iter()
+        .copied()
+        .find(waiting)
+        .or_else(|| mine.first().copied())
     else {
         let names: Vec<&str> = case.teams.iter().map(|t| t.label()).collect();
         return Err(refuse(
@@ -454,6 +462,16 @@ mod tests {
             ],
         );
         assert!(t.satisfied());
+    }
+
+    #[test]
+    fn a_reviewer_on_two_teams_approves_for_the_one_still_waiting() {
+        let c = case(&[Team::Security, Team::Marketplace], 1);
+        let mut p = approve("user:b");
+        p.reviewer_teams = vec![Team::Security, Team::Marketplace];
+        let done = [approval("user:a", Team::Security)];
+        assert_eq!(check(&c, &done, &[], &p), Ok(Team::Marketplace));
+        assert_eq!(check(&c, &[], &[], &p), Ok(Team::Security));
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const OPERATOR_SLUG: &str = "steward-ops";
 pub const DEMO_PASSWORD: &str = "steward-demo-password";
 
 /// (email, name, what they are) of the demo accounts.
-pub const DEMO_USERS: [(&str, &str, &str); 6] = [
+pub const DEMO_USERS: [(&str, &str, &str); 8] = [
     ("ops@steward.example", "Olivia Ops", "operator admin"),
     (
         "reviewer@steward.example",
@@ -47,6 +47,16 @@ pub const DEMO_USERS: [(&str, &str, &str); 6] = [
         "admin@tailspin.example",
         "Tomas Tailspin",
         "tenant admin, Tailspin Retail",
+    ),
+    (
+        "security@steward.example",
+        "Sofia Security",
+        "operator reviewer and security (the second approver)",
+    ),
+    (
+        "trust@steward.example",
+        "Tariq Trust",
+        "operator trust & safety and legal",
     ),
 ];
 
@@ -338,6 +348,10 @@ impl Services {
             (3, 2, Role::Owner),
             (4, 3, Role::TenantAdmin),
             (5, 4, Role::TenantAdmin),
+            (6, 0, Role::Reviewer),
+            (6, 0, Role::Security),
+            (7, 0, Role::TrustSafety),
+            (7, 0, Role::Legal),
         ];
 
         let tx = self.store.begin_write().await?;
