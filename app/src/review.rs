@@ -102,10 +102,12 @@ pub(crate) mod ssr {
     pub fn decision_kind(s: &str) -> Result<DecisionKind, AppError> {
         match DecisionKind::parse(s) {
             Some(k) if k != DecisionKind::PolicyApprove => Ok(k),
-            _ => Err(AppError::from(services::ServiceError::InvalidFields(vec![(
-                "kind".into(),
-                "choose approve, request changes, reject or escalate".into(),
-            )]))),
+            _ => Err(AppError::from(services::ServiceError::InvalidFields(vec![
+                (
+                    "kind".into(),
+                    "choose approve, request changes, reject or escalate".into(),
+                ),
+            ]))),
         }
     }
 }
@@ -219,7 +221,12 @@ pub async fn review_case(case: String) -> Result<WorkspaceView, AppError> {
         Some((s, c)) => (Some(s), c),
         None => (None, Vec::new()),
     };
-    let teams_waiting = w.tally.teams_waiting.iter().map(|t| t.label().to_owned()).collect();
+    let teams_waiting = w
+        .tally
+        .teams_waiting
+        .iter()
+        .map(|t| t.label().to_owned())
+        .collect();
     let escalate_to = services::domain::routing::Team::ALL
         .into_iter()
         .filter(|t| !w.case.teams.contains(t))
@@ -375,7 +382,9 @@ pub async fn publisher_review(
         let mut people: Vec<&str> = r
             .decisions
             .iter()
-            .filter(|d| d.case_id == c.id && d.kind == services::domain::review::DecisionKind::Approve)
+            .filter(|d| {
+                d.case_id == c.id && d.kind == services::domain::review::DecisionKind::Approve
+            })
             .map(|d| d.reviewer.as_str())
             .collect();
         people.sort_unstable();

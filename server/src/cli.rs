@@ -312,24 +312,38 @@ async fn policy_command(command: PolicyCommand, services: &Services) -> ExitCode
             .activate_routing_policy(&system, &version)
             .await
             .map(|()| println!("routing policy {version} is now active")),
-        PolicyCommand::List => services.store.routing_policies().await.map_err(Into::into).and_then(|all| {
-            let active = all
-                .iter()
-                .filter(|p| p.activated_at.is_some())
-                .max_by_key(|p| p.activated_at)
-                .map(|p| p.version.clone());
-            if active.is_none() {
-                println!(
-                    "* {} (built in; active until a loaded policy is activated)",
-                    services::domain::routing::default_policy().version
-                );
-            }
-            for p in &all {
-                let mark = if Some(&p.version) == active.as_ref() { "*" } else { " " };
-                println!("{mark} {} ({} rules, sha256 {})", p.version, p.policy.rules.len(), p.digest);
-            }
-            Ok(())
-        }),
+        PolicyCommand::List => services
+            .store
+            .routing_policies()
+            .await
+            .map_err(Into::into)
+            .and_then(|all| {
+                let active = all
+                    .iter()
+                    .filter(|p| p.activated_at.is_some())
+                    .max_by_key(|p| p.activated_at)
+                    .map(|p| p.version.clone());
+                if active.is_none() {
+                    println!(
+                        "* {} (built in; active until a loaded policy is activated)",
+                        services::domain::routing::default_policy().version
+                    );
+                }
+                for p in &all {
+                    let mark = if Some(&p.version) == active.as_ref() {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    println!(
+                        "{mark} {} ({} rules, sha256 {})",
+                        p.version,
+                        p.policy.rules.len(),
+                        p.digest
+                    );
+                }
+                Ok(())
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -256,7 +256,8 @@ fn thread(messages: Vec<MessageRow>) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-        }.into_any()
+        }
+        .into_any()
     }
 }
 
@@ -493,7 +494,10 @@ pub fn ConsoleListing() -> impl IntoView {
 }
 
 #[component]
-fn ListingEnforcement(l: ConsoleListingView, enforce: ServerAction<EnforceListing>) -> impl IntoView {
+fn ListingEnforcement(
+    l: ConsoleListingView,
+    enforce: ServerAction<EnforceListing>,
+) -> impl IntoView {
     let value = enforce.value();
     let err = move |f| field_error(value, f);
     let actions: Vec<(&'static str, &'static str, bool)> = vec![
@@ -567,7 +571,15 @@ pub fn ReviewPanel(org: String, listing: String, version: String) -> impl IntoVi
     let appeal = ServerAction::<AppealVersion>::new();
     let (o, l, v) = (org.clone(), listing.clone(), version.clone());
     let page = Resource::new(
-        move || (o.clone(), l.clone(), v.clone(), write.version().get(), appeal.version().get()),
+        move || {
+            (
+                o.clone(),
+                l.clone(),
+                v.clone(),
+                write.version().get(),
+                appeal.version().get(),
+            )
+        },
         |(o, l, v, ..)| publisher_review(o, l, v),
     );
     view! {
@@ -594,13 +606,16 @@ fn ReviewPanelBody(
     write: ServerAction<PublisherMessage>,
     appeal: ServerAction<AppealVersion>,
 ) -> impl IntoView {
-    let hidden = move || view! {
-        <input type="hidden" name="org" value=org.clone() />
-        <input type="hidden" name="listing" value=listing.clone() />
-        <input type="hidden" name="version" value=version.clone() />
+    let hidden = move || {
+        view! {
+            <input type="hidden" name="org" value=org.clone() />
+            <input type="hidden" name="listing" value=listing.clone() />
+            <input type="hidden" name="version" value=version.clone() />
+        }
     };
     let status = if r.screening_pending {
-        "Steward is screening this version; it goes to reviewers as soon as that finishes.".to_owned()
+        "Steward is screening this version; it goes to reviewers as soon as that finishes."
+            .to_owned()
     } else {
         match r.state.as_str() {
             "in_review" => format!(

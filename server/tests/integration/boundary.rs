@@ -48,6 +48,21 @@ const ORG_PAGES: &[&str] = &[
     "/portal/{slug}/{listing}/diff",
 ];
 
+/// Operator console pages that name no organization: refused to anyone who is
+/// not an operator (401 signed out, 403 signed in).
+const CONSOLE_PAGES: &[&str] = &[
+    "/console/queues",
+    "/console/queues/{team}",
+    "/console/reviews/{case}",
+    "/console/listings/{slug}",
+];
+
+fn console_page(page: &str) -> String {
+    page.replace("{team}", "security")
+        .replace("{case}", "0190f1c2-0000-7000-8000-000000000000")
+        .replace("{slug}", "a-listing")
+}
+
 /// A route path with organization A's listing and version filled in.
 fn org_page(page: &str, slug: &str) -> String {
     page.replace("{slug}", slug)
@@ -259,6 +274,9 @@ enum Kind {
     Console,
 }
 
+/// A review case id that names no case (organization A has none yet).
+const NO_CASE: &str = "0190f1c2-0000-7000-8000-000000000000";
+
 /// The arguments that aim each non-public function at organization A. `slug`
 /// is the organization named (A's, or B's with A's ids).
 fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>)> {
@@ -387,6 +405,51 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
                 ("name", "A Secret Plan"),
             ]),
         ),
+        "/api/review_queues" => (Kind::Console, v(&[])),
+        "/api/review_queue" => (Kind::Console, v(&[("team", "security")])),
+        "/api/review_case" | "/api/review_message" => {
+            (Kind::Console, v(&[("case", NO_CASE), ("body", "hello")]))
+        }
+        "/api/assign_case" => (
+            Kind::Console,
+            v(&[("case", NO_CASE), ("row_version", "0"), ("to", "me")]),
+        ),
+        "/api/decide_case" => (
+            Kind::Console,
+            v(&[
+                ("case", NO_CASE),
+                ("row_version", "0"),
+                ("kind", "approve"),
+                ("justification", "sneaky"),
+            ]),
+        ),
+        "/api/console_listing" => (Kind::Console, v(&[("slug", "a-listing")])),
+        "/api/enforce_listing" => (
+            Kind::Console,
+            v(&[
+                ("slug", "a-listing"),
+                ("action", "suspend"),
+                ("justification", "sneaky"),
+            ]),
+        ),
+        "/api/publisher_review" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+            ]),
+        ),
+        "/api/publisher_message" | "/api/appeal_version" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("listing", "a-listing"),
+                ("version", "1.0.0"),
+                ("body", "sneaky"),
+                ("reason", "sneaky"),
+            ]),
+        ),
         "/api/version_diff" => (
             Kind::Org,
             v(&[
@@ -472,9 +535,13 @@ async fn every_page_is_classified() {
             .replace(":org", "{slug}")
             .replace("{org}", "{slug}")
             .replace(":listing", "{listing}")
-            .replace(":version", "{version}");
+            .replace(":version", "{version}")
+            .replace(":team", "{team}")
+            .replace(":case", "{case}");
         assert!(
-            PUBLIC_PAGES.contains(&p.as_str()) || ORG_PAGES.contains(&p.as_str()),
+            PUBLIC_PAGES.contains(&p.as_str())
+                || ORG_PAGES.contains(&p.as_str())
+                || CONSOLE_PAGES.contains(&p.as_str()),
             "page {p} is neither public nor an organization page of the boundary suite"
         );
     }
@@ -537,6 +604,15 @@ async fn no_session_means_401_and_no_change() {
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
+        }
+        for page in CONSOLE_PAGES {
+            let res = app
+                .client
+                .get(app.url(&console_page(page)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "{page} without a session");
         }
         let after = (
             app.services.store.counts().await.unwrap(),
@@ -608,6 +684,19 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                 .await
                 .unwrap();
             assert_eq!(res.status(), 404, "{page} as B");
+            let body = res.text().await.unwrap();
+            for s in &a.private_strings {
+                assert!(!body.contains(s.as_str()), "{page} leaked {s}");
+            }
+        }
+        for page in CONSOLE_PAGES {
+            let res = bob
+                .client
+                .get(format!("{}{}", app.base, console_page(page)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{page} as a non-operator");
             let body = res.text().await.unwrap();
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");

@@ -150,11 +150,17 @@ async fn a_poisoned_listing_needs_two_security_approvals_and_can_be_suspended() 
     for app in seeded_apps().await {
         let s = &app.services;
         let owner = submit(&app, "calc", "1.0.0", poisoned()).await;
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Submitted);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Submitted
+        );
 
         // Screening runs as a job; the case lands in the security queue.
         assert_eq!(s.run_screenings().await.unwrap(), 1);
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::InReview
+        );
         let case = open_case(&app, "calc", "1.0.0").await;
         assert_eq!(case.teams, vec![Team::Security]);
         assert_eq!(case.approvals_needed, 2);
@@ -284,7 +290,10 @@ async fn a_poisoned_listing_needs_two_security_approvals_and_can_be_suspended() 
                 .await
                 .unwrap_err();
             assert!(e.to_string().contains("someone else"), "{e}");
-            assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+            assert_eq!(
+                state_of(&app, "calc", "1.0.0").await,
+                VersionState::InReview
+            );
         }
         let waiting = s.review_workspace(&sofia, &id).await.unwrap();
         if waiting.case.open {
@@ -299,14 +308,16 @@ async fn a_poisoned_listing_needs_two_security_approvals_and_can_be_suspended() 
                 .unwrap();
             assert_eq!(st, VersionState::Published);
         }
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Published);
-        assert!(
-            catalog_slugs(s).await.contains(&"calc".to_owned())
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Published
         );
+        assert!(catalog_slugs(s).await.contains(&"calc".to_owned()));
 
         // Rafael (security, not an enforcer) cannot suspend; Olivia (admin) can.
         assert!(matches!(
-            s.enforce(&rafael, "calc", Enforcement::Suspend, "abuse").await,
+            s.enforce(&rafael, "calc", Enforcement::Suspend, "abuse")
+                .await,
             Err(ServiceError::Forbidden)
         ));
         let e = s
@@ -315,12 +326,20 @@ async fn a_poisoned_listing_needs_two_security_approvals_and_can_be_suspended() 
             .unwrap_err();
         assert!(matches!(e, ServiceError::InvalidFields(_)));
         assert_eq!(
-            s.enforce(&olivia, "calc", Enforcement::Suspend, "reports of data exfiltration")
-                .await
-                .unwrap(),
+            s.enforce(
+                &olivia,
+                "calc",
+                Enforcement::Suspend,
+                "reports of data exfiltration"
+            )
+            .await
+            .unwrap(),
             1
         );
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Suspended);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Suspended
+        );
         assert!(!catalog_slugs(s).await.contains(&"calc".to_owned()));
         let pr = s
             .publisher_review(&owner, PUBLISHER, "calc", "1.0.0")
@@ -331,7 +350,10 @@ async fn a_poisoned_listing_needs_two_security_approvals_and_can_be_suspended() 
         s.enforce(&olivia, "calc", Enforcement::Reinstate, "investigated")
             .await
             .unwrap();
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Published);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Published
+        );
 
         // Every step is in the chain, with the policy version where one applies.
         let entries = s.store.audit_page(0, 10_000).await.unwrap();
@@ -394,13 +416,20 @@ async fn approval_with_a_critical_finding_needs_an_override_reason_recorded_as_s
             ("case".into(), id.clone()),
             ("row_version".into(), case.row_version.to_string()),
             ("kind".into(), "approve".into()),
-            ("justification".into(), "The block is a documented test fixture.".into()),
+            (
+                "justification".into(),
+                "The block is a documented test fixture.".into(),
+            ),
         ];
         for (i, f) in findings.iter().enumerate() {
             let blocks = matches!(f["severity"].as_str(), Some("high" | "critical"));
             form.push((
                 format!("overrides[{i}]"),
-                if blocks { "reviewed by hand".into() } else { String::new() },
+                if blocks {
+                    "reviewed by hand".into()
+                } else {
+                    String::new()
+                },
             ));
         }
         let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
@@ -429,7 +458,10 @@ async fn approval_with_a_critical_finding_needs_an_override_reason_recorded_as_s
         assert_eq!(decisions.len(), 1);
         assert_eq!(decisions[0].overrides.len(), blocking);
         // One approval of two: still in review.
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::InReview
+        );
     }
 }
 
@@ -463,11 +495,17 @@ async fn a_stale_form_is_refused_and_changes_nothing() {
         assert!(matches!(e, ServiceError::Conflict(_)));
         let now = open_case(&app, "calc", "1.0.0").await;
         assert_eq!(now.row_version, case.row_version + 1);
-        assert_eq!(Some(now.assignee.unwrap().to_string()), match &sofia {
-            Actor::User(u) => Some(u.to_string()),
-            _ => None,
-        });
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+        assert_eq!(
+            Some(now.assignee.unwrap().to_string()),
+            match &sofia {
+                Actor::User(u) => Some(u.to_string()),
+                _ => None,
+            }
+        );
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::InReview
+        );
         assert!(
             s.store
                 .in_org(case.org_id)
@@ -491,20 +529,36 @@ async fn an_appeal_goes_to_a_different_reviewer() {
         s.decide(
             &rafael,
             &case.id.to_string(),
-            decision(DecisionKind::Reject, "Exfiltrates SSH keys.", case.row_version),
+            decision(
+                DecisionKind::Reject,
+                "Exfiltrates SSH keys.",
+                case.row_version,
+            ),
         )
         .await
         .unwrap();
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Rejected);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Rejected
+        );
         let e = s
             .appeal(&owner, PUBLISHER, "calc", "1.0.0", " ")
             .await
             .unwrap_err();
         assert!(matches!(e, ServiceError::InvalidFields(_)));
-        s.appeal(&owner, PUBLISHER, "calc", "1.0.0", "It is a honeypot for research.")
-            .await
-            .unwrap();
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+        s.appeal(
+            &owner,
+            PUBLISHER,
+            "calc",
+            "1.0.0",
+            "It is a honeypot for research.",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::InReview
+        );
         let appeal = open_case(&app, "calc", "1.0.0").await;
         assert!(appeal.appeal);
         let id = appeal.id.to_string();
@@ -547,7 +601,10 @@ async fn a_screening_job_killed_midway_completes_after_restart() {
         submit(&app, "calc", "1.0.0", poisoned()).await;
         let lease = crashed.claim_screening().await.unwrap().expect("a due job");
         drop(lease);
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::Screening);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::Screening
+        );
         // While the lease holds, nobody else takes it.
         let restarted: Services = app.services.clone();
         assert_eq!(restarted.run_screenings().await.unwrap(), 0);
@@ -555,7 +612,10 @@ async fn a_screening_job_killed_midway_completes_after_restart() {
         // After restart (the lease has run out) the job completes, once.
         assert_eq!(restarted.run_screenings().await.unwrap(), 1);
         assert_eq!(restarted.run_screenings().await.unwrap(), 0);
-        assert_eq!(state_of(&app, "calc", "1.0.0").await, VersionState::InReview);
+        assert_eq!(
+            state_of(&app, "calc", "1.0.0").await,
+            VersionState::InReview
+        );
         let r = app.services.store.in_org(org_id(&app).await);
         let l = r.listing("calc").await.unwrap().unwrap();
         let v = r.version(l.id, "1.0.0").await.unwrap().unwrap();

@@ -277,7 +277,10 @@ pub fn check(
         return Err(refuse(None, "only the routing policy approves by itself"));
     }
     if p.reviewer == case.submitted_by {
-        return Err(refuse(None, "you submitted this version, so you cannot review it"));
+        return Err(refuse(
+            None,
+            "you submitted this version, so you cannot review it",
+        ));
     }
     if case.excluded.contains(&p.reviewer) {
         return Err(refuse(
@@ -343,7 +346,9 @@ pub fn check(
             let missing: Vec<usize> = findings
                 .iter()
                 .enumerate()
-                .filter(|(i, f)| f.blocks_approval() && !p.overrides.iter().any(|o| o.finding == *i))
+                .filter(|(i, f)| {
+                    f.blocks_approval() && !p.overrides.iter().any(|o| o.finding == *i)
+                })
                 .map(|(i, _)| i)
                 .collect();
             if !missing.is_empty() {
@@ -426,10 +431,23 @@ mod tests {
         assert_eq!(t.approvers, 1);
         assert!(!t.satisfied());
         // And the second attempt is refused outright.
-        let e = check(&c, &[approval("user:a", Team::Security)], &[], &approve("user:a"))
-            .unwrap_err();
+        let e = check(
+            &c,
+            &[approval("user:a", Team::Security)],
+            &[],
+            &approve("user:a"),
+        )
+        .unwrap_err();
         assert!(e.message.contains("someone else"), "{}", e.message);
-        assert!(check(&c, &[approval("user:a", Team::Security)], &[], &approve("user:b")).is_ok());
+        assert!(
+            check(
+                &c,
+                &[approval("user:a", Team::Security)],
+                &[],
+                &approve("user:b")
+            )
+            .is_ok()
+        );
         let t = tally(
             &c,
             &[
@@ -486,7 +504,10 @@ mod tests {
         let c = case(&[Team::Security], 1);
         let mut p = approve("user:a");
         p.justification = "  ".into();
-        assert_eq!(check(&c, &[], &[], &p).unwrap_err().field, Some("justification"));
+        assert_eq!(
+            check(&c, &[], &[], &p).unwrap_err().field,
+            Some("justification")
+        );
 
         let findings = vec![
             FindingRef {
@@ -507,7 +528,12 @@ mod tests {
             kind: "tool_poisoning".into(),
             reason: " ".into(),
         }];
-        assert!(check(&c, &[], &findings, &p).unwrap_err().message.contains("reason"));
+        assert!(
+            check(&c, &[], &findings, &p)
+                .unwrap_err()
+                .message
+                .contains("reason")
+        );
         p.overrides[0].reason = "the hidden text is a test fixture".into();
         assert!(check(&c, &[], &findings, &p).is_ok());
         // Asking for changes needs no override.
@@ -520,7 +546,12 @@ mod tests {
     fn appeals_go_to_someone_else_and_closed_cases_take_nothing() {
         let mut c = case(&[Team::Security], 1);
         c.excluded = vec!["user:a".into()];
-        assert!(check(&c, &[], &[], &approve("user:a")).unwrap_err().message.contains("appeal"));
+        assert!(
+            check(&c, &[], &[], &approve("user:a"))
+                .unwrap_err()
+                .message
+                .contains("appeal")
+        );
         assert!(check(&c, &[], &[], &approve("user:b")).is_ok());
         c.open = false;
         assert!(check(&c, &[], &[], &approve("user:b")).is_err());

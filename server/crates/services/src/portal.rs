@@ -649,7 +649,8 @@ impl Services {
                 None,
             )
             .await?;
-            w.queue_screening(v.id, &actor.audit().encode(), now).await?;
+            w.queue_screening(v.id, &actor.audit().encode(), now)
+                .await?;
             state = VersionState::Submitted;
             events.push(submitted_event(org, listing, &v));
         }

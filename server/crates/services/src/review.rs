@@ -278,9 +278,14 @@ impl Services {
         let tx = self.store.begin_write().await?;
         tx.insert_routing_policy(&stored, text).await?;
         let mut records = vec![
-            AuditRecord::new(actor.audit(), "policy.loaded", "routing_policy", &stored.version)
-                .evidence(digest.clone())
-                .detail(serde_json::json!({ "rules": stored.policy.rules.len() })),
+            AuditRecord::new(
+                actor.audit(),
+                "policy.loaded",
+                "routing_policy",
+                &stored.version,
+            )
+            .evidence(digest.clone())
+            .detail(serde_json::json!({ "rules": stored.policy.rules.len() })),
         ];
         let mut events = Vec::new();
         if activate {
@@ -321,7 +326,9 @@ impl Services {
     pub fn spawn_screening_worker(&self) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
-            let poll = std::time::Duration::from_millis((this.screening_lease_ms / 4).clamp(50, 5_000) as u64);
+            let poll = std::time::Duration::from_millis(
+                (this.screening_lease_ms / 4).clamp(50, 5_000) as u64,
+            );
             loop {
                 if let Err(e) = this.run_screenings().await {
                     tracing::warn!(error = %e, "screening worker: a pass failed; retrying");
@@ -441,8 +448,8 @@ impl Services {
             .await?;
         let report: classifier::Report = serde_json::from_value(screening.report.clone())
             .map_err(|e| ServiceError::Internal(e.into()))?;
-        let bytes = serde_json::to_vec(&screening.report)
-            .map_err(|e| ServiceError::Internal(e.into()))?;
+        let bytes =
+            serde_json::to_vec(&screening.report).map_err(|e| ServiceError::Internal(e.into()))?;
         let stored = self.evidence.put(org.id, bytes::Bytes::from(bytes)).await?;
         let plans = reader.plans(version.id).await?;
         let mut capabilities: Vec<String> = report
@@ -504,7 +511,9 @@ impl Services {
             .await?
         {
             // Our lease ran out and another worker took the job: it finishes it.
-            return Err(ServiceError::Conflict("the screening job was taken over".into()));
+            return Err(ServiceError::Conflict(
+                "the screening job was taken over".into(),
+            ));
         }
         w.set_screening(version.id, &screening).await?;
         if !w
@@ -517,7 +526,9 @@ impl Services {
             )
             .await?
         {
-            return Err(ServiceError::Conflict("the version moved during screening".into()));
+            return Err(ServiceError::Conflict(
+                "the version moved during screening".into(),
+            ));
         }
         w.insert_case(&case).await?;
         let mut screened = AuditRecord::new(
@@ -627,7 +638,10 @@ impl Services {
             if out.contains_key(a) {
                 continue;
             }
-            let name = match a.strip_prefix("user:").and_then(|id| id.parse::<UserId>().ok()) {
+            let name = match a
+                .strip_prefix("user:")
+                .and_then(|id| id.parse::<UserId>().ok())
+            {
                 Some(id) => match self.store.user_by_id(id).await? {
                     Some(u) => u.display_name,
                     None => "a former user".into(),
@@ -662,7 +676,10 @@ impl Services {
 
     async fn case_or_404(&self, id: &str) -> Result<ReviewCase> {
         let id: CaseId = id.parse().map_err(|_| ServiceError::NotFound)?;
-        self.store.review_case(id).await?.ok_or(ServiceError::NotFound)
+        self.store
+            .review_case(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     async fn case_subject(&self, case: &ReviewCase) -> Result<(Org, Listing, Version)> {
@@ -725,7 +742,8 @@ impl Services {
         Ok(Team::ALL
             .into_iter()
             .map(|team| {
-                let mine: Vec<&ReviewCase> = open.iter().filter(|c| c.teams.contains(&team)).collect();
+                let mine: Vec<&ReviewCase> =
+                    open.iter().filter(|c| c.teams.contains(&team)).collect();
                 QueueCount {
                     team,
                     open: mine.len(),
@@ -1008,8 +1026,8 @@ impl Services {
             overrides: overrides.clone(),
             escalate_to: input.escalate_to,
         };
-        let team = rules::check(&Self::facts(&case), &approvals, &findings, &proposal)
-            .map_err(refusal)?;
+        let team =
+            rules::check(&Self::facts(&case), &approvals, &findings, &proposal).map_err(refusal)?;
         let justification = input.justification.trim().to_owned();
         let now = store::now_ms();
         let mut change = CaseChange {
@@ -1067,30 +1085,40 @@ impl Services {
         };
         w.insert_decision(&decision).await?;
         let pv = Some(case.policy_version.clone());
-        let mut decided = AuditRecord::new(actor.audit(), "review.decided", "listing_version", version.id)
-            .org(org.id)
-            .detail(serde_json::json!({
-                "case": case.id,
-                "decision": input.kind.as_str(),
-                "team": team.as_str(),
-                "escalate_to": input.escalate_to.map(|t| t.as_str()),
-                "justification": justification,
-                "overrides": overrides.len(),
-            }));
+        let mut decided = AuditRecord::new(
+            actor.audit(),
+            "review.decided",
+            "listing_version",
+            version.id,
+        )
+        .org(org.id)
+        .detail(serde_json::json!({
+            "case": case.id,
+            "decision": input.kind.as_str(),
+            "team": team.as_str(),
+            "escalate_to": input.escalate_to.map(|t| t.as_str()),
+            "justification": justification,
+            "overrides": overrides.len(),
+        }));
         if let Some(d) = &version.manifest_digest {
             decided = decided.evidence(d.clone());
         }
         decided.policy_version = pv.clone();
         let mut records = vec![decided];
         for o in &overrides {
-            let mut r = AuditRecord::new(actor.audit(), "finding.overridden", "listing_version", version.id)
-                .org(org.id)
-                .detail(serde_json::json!({
-                    "case": case.id,
-                    "finding": o.finding,
-                    "kind": o.kind,
-                    "reason": o.reason,
-                }));
+            let mut r = AuditRecord::new(
+                actor.audit(),
+                "finding.overridden",
+                "listing_version",
+                version.id,
+            )
+            .org(org.id)
+            .detail(serde_json::json!({
+                "case": case.id,
+                "finding": o.finding,
+                "kind": o.kind,
+                "reason": o.reason,
+            }));
             r.policy_version = pv.clone();
             records.push(r);
         }
@@ -1098,9 +1126,14 @@ impl Services {
         match next {
             VersionState::Published => {
                 self.publish_in(&tx, &org, &version, now).await?;
-                let mut r = AuditRecord::new(actor.audit(), "version.published", "listing_version", version.id)
-                    .org(org.id)
-                    .detail(serde_json::json!({ "case": case.id, "approvers": case.approvals_needed }));
+                let mut r = AuditRecord::new(
+                    actor.audit(),
+                    "version.published",
+                    "listing_version",
+                    version.id,
+                )
+                .org(org.id)
+                .detail(serde_json::json!({ "case": case.id, "approvers": case.approvals_needed }));
                 r.policy_version = pv.clone();
                 records.push(r);
                 events.push(version_event("approved", org.id, &listing, &version));
@@ -1151,8 +1184,15 @@ impl Services {
             ));
         }
         let body = check_text("body", body, "a message")?;
-        self.add_message(actor, case.org_id, case.version_id, format!("user:{me}"), Side::Reviewer, body)
-            .await
+        self.add_message(
+            actor,
+            case.org_id,
+            case.version_id,
+            format!("user:{me}"),
+            Side::Reviewer,
+            body,
+        )
+        .await
     }
 
     async fn add_message(
@@ -1180,7 +1220,9 @@ impl Services {
         tx.commit(
             AuditRecord::new(actor.audit(), "review.message", "listing_version", version)
                 .org(org)
-                .detail(serde_json::json!({ "side": side.as_str(), "chars": body.chars().count() })),
+                .detail(
+                    serde_json::json!({ "side": side.as_str(), "chars": body.chars().count() }),
+                ),
             vec![],
         )
         .await?;
@@ -1197,7 +1239,9 @@ impl Services {
         listing_slug: &str,
         version: &str,
     ) -> Result<PublisherReview> {
-        let (org, listing, v) = self.publisher_version_of(actor, org_slug, listing_slug, version, false).await?;
+        let (org, listing, v) = self
+            .publisher_version_of(actor, org_slug, listing_slug, version, false)
+            .await?;
         let reader = self.store.in_org(org.id);
         let messages = reader.messages(v.id).await?;
         // The publisher sees which team wrote, not who.
@@ -1227,7 +1271,10 @@ impl Services {
         let mut actor_names = HashMap::new();
         for e in &timeline {
             let name = if members.contains(&e.actor) || e.actor.starts_with("service:") {
-                self.names(vec![e.actor.clone()]).await?.remove(&e.actor).unwrap_or_default()
+                self.names(vec![e.actor.clone()])
+                    .await?
+                    .remove(&e.actor)
+                    .unwrap_or_default()
             } else if e.actor == "system" {
                 "Steward".to_owned()
             } else {
@@ -1297,8 +1344,15 @@ impl Services {
             ));
         }
         let body = check_text("body", body, "a message")?;
-        self.add_message(actor, org.id, v.id, actor.audit().encode(), Side::Publisher, body)
-            .await
+        self.add_message(
+            actor,
+            org.id,
+            v.id,
+            actor.audit().encode(),
+            Side::Publisher,
+            body,
+        )
+        .await
     }
 
     /// The publisher appeals a rejection: the version goes back into review
@@ -1363,7 +1417,13 @@ impl Services {
         let tx = self.store.begin_write().await?;
         let w = tx.in_org(org.id);
         if !w
-            .move_version(v.id, VersionState::Rejected, VersionState::InReview, now, None)
+            .move_version(
+                v.id,
+                VersionState::Rejected,
+                VersionState::InReview,
+                now,
+                None,
+            )
             .await?
         {
             return Err(ServiceError::Conflict(

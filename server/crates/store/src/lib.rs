@@ -16,8 +16,8 @@ mod connect;
 mod entities;
 mod identity;
 mod portal;
-mod review;
 pub mod records;
+mod review;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -27,8 +27,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use connect::{DatabaseUrl, Engine};
 pub use identity::{OrgReader, OrgWriter};
-pub use sessions::SessionStore;
 pub use review::{CaseChange, CaseScope};
+pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};
 
 use sea_orm::DatabaseConnection;

@@ -419,9 +419,15 @@ impl OrgWriter<'_> {
         self.scoped().await?;
         let n = screening_job::Entity::update_many()
             .col_expr(screening_job::Column::State, Expr::value("pending"))
-            .col_expr(screening_job::Column::LeaseOwner, Expr::value(None::<String>))
+            .col_expr(
+                screening_job::Column::LeaseOwner,
+                Expr::value(None::<String>),
+            )
             .col_expr(screening_job::Column::LeaseUntil, Expr::value(None::<i64>))
-            .col_expr(screening_job::Column::SubmittedBy, Expr::value(submitted_by))
+            .col_expr(
+                screening_job::Column::SubmittedBy,
+                Expr::value(submitted_by),
+            )
             .col_expr(screening_job::Column::CreatedAt, Expr::value(at))
             .col_expr(screening_job::Column::UpdatedAt, Expr::value(at))
             .filter(screening_job::Column::VersionId.eq(version.to_string()))
