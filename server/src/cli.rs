@@ -317,7 +317,7 @@ async fn policy_command(command: PolicyCommand, services: &Services) -> ExitCode
             .routing_policies()
             .await
             .map_err(Into::into)
-            .and_then(|all| {
+            .map(|all: Vec<services::records::StoredPolicy>| {
                 let active = all
                     .iter()
                     .filter(|p| p.activated_at.is_some())
@@ -342,7 +342,6 @@ async fn policy_command(command: PolicyCommand, services: &Services) -> ExitCode
                         p.digest
                     );
                 }
-                Ok(())
             }),
     };
     match result {

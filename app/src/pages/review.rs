@@ -75,7 +75,7 @@ pub fn ReviewQueues() -> impl IntoView {
                                         <td><a href=format!("/console/queues/{}", r.team)>{r.team_label}</a></td>
                                         <td class="num">{r.open}</td>
                                         <td class="num">{r.unassigned}</td>
-                                        <td class="num">{(r.breached > 0).then(|| view! { <span class="badge risk-high">{r.breached}</span> }.into_any()).unwrap_or_else(|| view! { "0" }.into_any())}</td>
+                                        <td class="num">{if r.breached > 0 { view! { <span class="badge risk-high">{r.breached}</span> }.into_any() } else { view! { "0" }.into_any() }}</td>
                                         <td>{r.oldest.unwrap_or_else(|| "—".into())}</td>
                                     </tr>
                                 }).collect_view()}
@@ -337,7 +337,7 @@ fn Workspace(
                 <dt>"Assignee"</dt><dd id="assignee">{w.assignee.clone().unwrap_or_else(|| "nobody".into())}</dd>
             </dl>
             <FormError value=assign.value() />
-            {w.open.then(|| assign_form)}
+            {w.open.then_some(assign_form)}
         </section>
         {w.screening.clone().map(|s| view! {
             <section class="section" aria-labelledby="label-h">
