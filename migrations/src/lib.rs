@@ -12,6 +12,8 @@ mod m20261126_000005_row_level_security;
 mod m20261126_000006_rls_marketplace;
 mod m20261126_000007_publisher_portal;
 mod m20261126_000008_screening;
+// (9 belongs to work on another branch.)
+mod m20261126_000010_audit_append_only;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -31,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_rls_marketplace::Migration),
             Box::new(m20261126_000007_publisher_portal::Migration),
             Box::new(m20261126_000008_screening::Migration),
+            Box::new(m20261126_000010_audit_append_only::Migration),
         ]
     }
 }
