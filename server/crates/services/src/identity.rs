@@ -703,7 +703,7 @@ impl Services {
     }
 
     /// The roles a person holds in operator organizations.
-    async fn operator_roles(&self, user: UserId) -> Result<Vec<Role>> {
+    pub(crate) async fn operator_roles(&self, user: UserId) -> Result<Vec<Role>> {
         Ok(self
             .store
             .memberships_of(user)
