@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod dto;
 pub mod error;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/:org/:listing/diff") view=pages::PortalDiff ssr=SsrMode::Async />
                     <Route path=path!("/console") view=pages::Console ssr=SsrMode::Async />
                     <Route path=path!("/console/orgs/:slug") view=pages::ConsoleOrg ssr=SsrMode::Async />
+                    <Route path=path!("/console/audit") view=pages::ConsoleAudit ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

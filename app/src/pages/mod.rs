@@ -1,4 +1,5 @@
 mod account;
+mod audit;
 mod auth;
 mod catalog;
 mod console;
@@ -10,6 +11,7 @@ mod portal;
 pub(crate) mod surfaces;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
+pub use audit::ConsoleAudit;
 pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
 pub use console::{Console, ConsoleOrg};

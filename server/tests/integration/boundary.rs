@@ -37,6 +37,13 @@ const PUBLIC_PAGES: &[&str] = &[
     "/invitations/accept",
 ];
 
+/// Console pages that show operator-only data: 401 without a session, 403 to
+/// anyone who may not read them.
+const CONSOLE_PAGES: &[&str] = &["/console/audit"];
+
+/// Plain (non-Leptos, non-`/api/v1`) routes with operator-only data, same rules.
+const CONSOLE_ROUTES: &[&str] = &["/console/audit/export.jsonl"];
+
 /// Pages that show one organization's private data, by its slug.
 const ORG_PAGES: &[&str] = &[
     "/orgs/{slug}",
@@ -309,6 +316,7 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
         ),
         "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
         "/api/console_orgs" => (Kind::Console, v(&[])),
+        "/api/audit_search" => (Kind::Console, v(&[("query[org]", slug)])),
         "/api/console_org" => (Kind::Org, v(&[("slug", slug)])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
@@ -474,7 +482,9 @@ async fn every_page_is_classified() {
             .replace(":listing", "{listing}")
             .replace(":version", "{version}");
         assert!(
-            PUBLIC_PAGES.contains(&p.as_str()) || ORG_PAGES.contains(&p.as_str()),
+            PUBLIC_PAGES.contains(&p.as_str())
+                || ORG_PAGES.contains(&p.as_str())
+                || CONSOLE_PAGES.contains(&p.as_str()),
             "page {p} is neither public nor an organization page of the boundary suite"
         );
     }
@@ -529,6 +539,19 @@ async fn no_session_means_401_and_no_change() {
             let res = app
                 .client
                 .get(app.url(&org_page(page, &a.slug)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 401, "{page} without a session");
+            let body = res.text().await.unwrap();
+            for s in &a.private_strings {
+                assert!(!body.contains(s.as_str()), "{page} leaked {s}");
+            }
+        }
+        for page in CONSOLE_PAGES.iter().chain(CONSOLE_ROUTES) {
+            let res = app
+                .client
+                .get(app.url(&format!("{page}?org={}", a.slug)))
                 .send()
                 .await
                 .unwrap();
@@ -612,6 +635,25 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
+        }
+        for page in CONSOLE_PAGES.iter().chain(CONSOLE_ROUTES) {
+            let before = app.services.store.audit_len().await.unwrap();
+            let res = bob
+                .client
+                .get(format!("{}{page}?org={}", app.base, a.slug))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{page} as a non-operator");
+            let body = res.text().await.unwrap();
+            for s in &a.private_strings {
+                assert!(!body.contains(s.as_str()), "{page} leaked {s}");
+            }
+            assert_eq!(
+                app.services.store.audit_len().await.unwrap(),
+                before,
+                "{page} refused, yet recorded something"
+            );
         }
         // B's token sees B only.
         let res = bob
