@@ -110,7 +110,7 @@ fn field(
         <div class="field">
             <label for=id>{label}</label>
             <input id=id name=name type="text" value=value placeholder=hint aria-invalid=error.is_some().then_some("true") />
-            <p class="field-error">{error.unwrap_or_default()}</p>
+            <p class="field-error">{error}</p>
         </div>
     }
 }
@@ -215,7 +215,7 @@ fn AuditTable(rows: Vec<AuditRow>) -> impl IntoView {
                                 <td>{org}</td>
                                 <td><a href=action_href><code>{r.action}</code></a></td>
                                 <td><a href=subject_href>{format!("{} {}", r.subject_type, r.subject_id)}</a></td>
-                                <td>{r.policy_version.unwrap_or_default()}</td>
+                                <td>{r.policy_version}</td>
                                 <td>{r.evidence.into_iter().map(|d| view! { <code title="sha256, first 12 hex digits">{d}</code>" " }).collect_view()}</td>
                                 <td class="num"><span>{format!("#{}", r.seq)}</span>" "<code title="the entry's hash, first 12 hex digits">{r.hash_prefix}</code></td>
                             </tr>
