@@ -58,7 +58,22 @@ pub mod session {
     /// The signed-in account, checked live: a disabled or deleted account, or a
     /// session past its absolute lifetime, is signed out here.
     async fn session_user() -> Result<Option<services::records::User>, AppError> {
-        let s = session().await?;
+        user_of(&session().await?, &services()?).await
+    }
+
+    /// The actor of a session, for a plain axum handler outside Leptos (the
+    /// audit export): the same live checks as [`actor`].
+    pub async fn actor_of(s: &Session, services: &Services) -> Result<Actor, AppError> {
+        Ok(match user_of(s, services).await? {
+            Some(u) => Actor::User(u.id),
+            None => Actor::Anonymous,
+        })
+    }
+
+    async fn user_of(
+        s: &Session,
+        services: &Services,
+    ) -> Result<Option<services::records::User>, AppError> {
         let Some(user) = s.get::<String>(USER_KEY).await.map_err(internal)? else {
             return Ok(None);
         };
@@ -69,7 +84,7 @@ pub mod session {
             .unwrap_or(0);
         let expired = services::records_now() - since > ABSOLUTE_LIFETIME_MS;
         let found = match user.parse::<UserId>() {
-            Ok(id) if !expired => services()?.active_user(id).await?,
+            Ok(id) if !expired => services.active_user(id).await?,
             _ => None,
         };
         if found.is_none() {

@@ -179,6 +179,77 @@ pub struct ConsoleOrgView {
     pub members: Vec<MemberItem>,
 }
 
+// ---- Audit explorer ----
+
+/// The audit explorer's filter, as the form (and the page's query string)
+/// carries it. Blank fields are not filters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditQuery {
+    pub subject_type: String,
+    pub subject_id: String,
+    /// `user:<id>`, `service:<id>`, `system`, `anonymous`, or a person's email.
+    pub actor: String,
+    /// An action, or a prefix ending in `.` (`version.`).
+    pub action: String,
+    /// An organization's id or short name.
+    pub org: String,
+    /// A date (`2026-11-26`), a UTC date and time, or unix milliseconds.
+    pub from: String,
+    pub to: String,
+}
+
+impl AuditQuery {
+    /// The query string of this filter (for links: export, next page).
+    pub fn to_query_string(&self) -> String {
+        [
+            ("subject_type", &self.subject_type),
+            ("subject_id", &self.subject_id),
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("org", &self.org),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::pages::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// One audit entry as the explorer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    /// The first 12 hex digits of the entry's hash.
+    pub hash_prefix: String,
+    /// `2026-11-26 14:03:07 UTC`.
+    pub at: String,
+    /// The person's name where known, else the encoded actor.
+    pub actor: String,
+    /// The encoded actor (`user:<id>`, `system`, …).
+    pub actor_id: String,
+    /// The organization's name where known, else its id.
+    pub org: Option<String>,
+    pub org_id: Option<String>,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub policy_version: Option<String>,
+    /// Evidence digests, shortened (first 12 hex digits).
+    pub evidence: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSearchView {
+    /// Newest first.
+    pub rows: Vec<AuditRow>,
+    /// The `before` of the next (older) page, if there is one.
+    pub next_before: Option<i64>,
+}
+
 // ---- Publisher portal ----
 
 /// One of a publisher's listings, in the portal's list.

@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod dto;
 pub mod error;
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/console/queues/:team") view=pages::ReviewQueue ssr=SsrMode::Async />
                     <Route path=path!("/console/reviews/:case") view=pages::ReviewCase ssr=SsrMode::Async />
                     <Route path=path!("/console/listings/:slug") view=pages::ConsoleListing ssr=SsrMode::Async />
+                    <Route path=path!("/console/audit") view=pages::ConsoleAudit ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

@@ -13,6 +13,7 @@ mod m20261126_000006_rls_marketplace;
 mod m20261126_000007_publisher_portal;
 mod m20261126_000008_screening;
 mod m20261126_000009_review;
+mod m20261126_000010_audit_append_only;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_publisher_portal::Migration),
             Box::new(m20261126_000008_screening::Migration),
             Box::new(m20261126_000009_review::Migration),
+            Box::new(m20261126_000010_audit_append_only::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use evidence::EvidenceStore;
 use services::Services;
 use services::demo::SeedOutcome;
+use services::domain::audit::CheckpointSigner;
 use store::Store;
 
 use crate::config::{Config, SecretSource};
@@ -19,7 +20,8 @@ use crate::{http, observability};
     about = "Steward: the governance control plane for AI agent marketplaces",
     after_help = "Configuration comes from the environment: DATABASE_URL, STEWARD_ADDR, \
                   STEWARD_EVIDENCE_URL, STEWARD_DATA_DIR, STEWARD_SECRET, STEWARD_SITE_ROOT, \
-                  STEWARD_LOG_FORMAT (text|json), RUST_LOG. See README.md."
+                  STEWARD_LOG_FORMAT (text|json), STEWARD_AUDIT_CHECKPOINT_SECS, RUST_LOG. \
+                  See README.md."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -119,8 +121,17 @@ enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Recompute the hash chain; name the first entry that fails. Exit 1 if any does.
-    Verify,
+    /// Recompute the hash chain and check every signed checkpoint of it; name
+    /// the first entry and the first checkpoint that fail. Exit 1 if any does.
+    Verify {
+        /// Also trust checkpoints signed with this public key (hex): one this
+        /// server used before STEWARD_SECRET was changed. Repeatable.
+        #[arg(long = "trust-key", value_name = "HEX")]
+        trust_keys: Vec<String>,
+    },
+    /// Sign the chain's head now, keep the checkpoint in the evidence store and
+    /// record it (`steward serve` does this every STEWARD_AUDIT_CHECKPOINT_SECS).
+    Checkpoint,
 }
 
 /// Exit codes: 0 ok, 1 failure at run time, 2 bad configuration or usage.
@@ -233,22 +244,13 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
                 }
             }
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => match services.store.verify_audit_chain().await {
-            Ok(Ok(n)) => {
-                println!("audit chain intact: {n} entries verified");
-                ExitCode::SUCCESS
+        Command::Audit { command } => {
+            if let Err(code) = migrate(&services).await {
+                return code;
             }
-            Ok(Err(brk)) => {
-                println!("audit chain BROKEN at entry {}: {}", brk.seq, brk.problem);
-                ExitCode::FAILURE
-            }
-            Err(e) => {
-                eprintln!("steward audit verify: cannot read the audit trail: {e}");
-                ExitCode::FAILURE
-            }
-        },
+            let signer = CheckpointSigner::from_secret(config.secret.bytes());
+            audit_command(command, &services, &signer).await
+        }
         Command::User { command } => {
             if let Err(code) = migrate(&services).await {
                 return code;
@@ -359,6 +361,66 @@ async fn policy_command(command: PolicyCommand, services: &Services) -> ExitCode
             tracing::error!(error = ?e, "policy command failed");
             ExitCode::from(1)
         }
+    }
+}
+
+async fn audit_command(
+    command: AuditCommand,
+    services: &Services,
+    signer: &CheckpointSigner,
+) -> ExitCode {
+    match command {
+        AuditCommand::Verify { trust_keys } => {
+            let mut trusted = vec![signer.public_key()];
+            trusted.extend(trust_keys.iter().map(|k| k.trim().to_ascii_lowercase()));
+            let v = match services.verify_audit(&trusted).await {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("steward audit verify: cannot read the audit trail: {e:?}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match &v.chain_break {
+                None => println!("audit chain intact: {} entries verified", v.entries),
+                Some(brk) => println!("audit chain BROKEN at entry {}: {}", brk.seq, brk.problem),
+            }
+            match &v.bad_checkpoint {
+                Some(bad) => println!("audit checkpoints BROKEN: {bad}"),
+                None if v.checkpoints == 0 => {
+                    println!("no audit checkpoints yet (`steward audit checkpoint` signs the head)")
+                }
+                None => println!(
+                    "audit checkpoints intact: {} verified, signed by key {}…",
+                    v.checkpoints,
+                    &signer.public_key()[..16]
+                ),
+            }
+            if v.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        AuditCommand::Checkpoint => match services.write_checkpoint(signer).await {
+            Ok(c) => {
+                println!(
+                    "audit checkpoint written: entry {} (hash {}…), signed by key {}…",
+                    c.seq,
+                    &c.hash[..12],
+                    c.key_id()
+                );
+                println!("public key: {}", c.public_key);
+                ExitCode::SUCCESS
+            }
+            Err(services::ServiceError::Invalid(m)) => {
+                eprintln!("steward audit checkpoint: nothing to sign: {m}");
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("steward audit checkpoint: failed: {e:?}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -515,6 +577,23 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
                         tracing::info!(checked, lapsed, "re-checked verified domains")
                     }
                     Err(e) => tracing::warn!(error = ?e, "domain re-check failed"),
+                }
+            }
+        });
+    }
+    if let Some(every) = config.audit_checkpoint {
+        let services = services.clone();
+        let signer = CheckpointSigner::from_secret(config.secret.bytes());
+        tokio::spawn(async move {
+            // The first one after a full period: a restart does not sign at once.
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match services.checkpoint_if_moved(&signer).await {
+                    Ok(Some(c)) => tracing::info!(seq = c.seq, "audit checkpoint written"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = ?e, "audit checkpoint failed"),
                 }
             }
         });

@@ -39,6 +39,9 @@ pub struct Config {
     pub model: Option<model_review::ModelConfig>,
     /// How often verified domains are checked again.
     pub verify_recheck: std::time::Duration,
+    /// How often `serve` signs a checkpoint of the audit chain's head (when it
+    /// moved); `None` when STEWARD_AUDIT_CHECKPOINT_SECS is 0.
+    pub audit_checkpoint: Option<std::time::Duration>,
 }
 
 /// Reads STEWARD_OIDC_PROVIDERS=name[,name...] and, for each NAME,
@@ -260,6 +263,21 @@ impl Config {
                     }
                 },
             };
+        let audit_checkpoint = match env("STEWARD_AUDIT_CHECKPOINT_SECS")
+            .filter(|s| !s.trim().is_empty())
+        {
+            None => Some(std::time::Duration::from_secs(3600)),
+            Some(s) => match s.trim().parse::<u64>() {
+                Ok(0) => None,
+                Ok(n) => Some(std::time::Duration::from_secs(n)),
+                Err(_) => {
+                    problems.push(format!(
+                            "STEWARD_AUDIT_CHECKPOINT_SECS: {s:?} is not a number of seconds (0 turns checkpoints off)"
+                        ));
+                    None
+                }
+            },
+        };
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -290,6 +308,7 @@ impl Config {
                     fetch_allow_private,
                     model,
                     verify_recheck,
+                    audit_checkpoint,
                 },
                 secret_env,
             )),
@@ -380,6 +399,10 @@ mod tests {
         assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.evidence_url, "data/evidence");
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(
+            c.audit_checkpoint,
+            Some(std::time::Duration::from_secs(3600))
+        );
         assert!(secret.is_none());
     }
 
@@ -391,6 +414,7 @@ mod tests {
             ("STEWARD_LOG_FORMAT", "xml"),
             ("STEWARD_SECRET", "short"),
             ("STEWARD_OIDC_PROVIDERS", "corp,Bad Name"),
+            ("STEWARD_AUDIT_CHECKPOINT_SECS", "hourly"),
         ]))
         .unwrap_err();
         let text = err.to_string();
@@ -399,6 +423,7 @@ mod tests {
             "STEWARD_ADDR",
             "STEWARD_LOG_FORMAT",
             "STEWARD_SECRET",
+            "STEWARD_AUDIT_CHECKPOINT_SECS",
         ] {
             assert!(text.contains(var), "{var} missing from {text}");
         }

@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/auth/oidc/{name}/start", get(crate::oidc::start))
         .route("/auth/oidc/{name}/callback", get(crate::oidc::callback))
+        .route(
+            "/console/audit/export.jsonl",
+            get(crate::audit_export::export),
+        )
         .nest("/api/v1", api_v1::router(state.services.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();

@@ -3,6 +3,7 @@
 //! Kept as a library so the integration tests start the real router in-process.
 
 pub mod api_v1;
+pub mod audit_export;
 pub mod classify;
 pub mod cli;
 pub mod config;

@@ -1,5 +1,5 @@
-//! The operator console: what exists so far is the organization directory and
-//! the audited cross-organization view of members.
+//! The operator console: the organization directory, the audited
+//! cross-organization view of members, and (in `audit.rs`) the audit explorer.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,6 +23,7 @@ pub fn Console() -> impl IntoView {
                         <header class="page-header">
                             <h1>"Operator console"</h1>
                             <p class="lede">"Organizations on the marketplace. Opening one shows private data, and is recorded in the audit trail."</p>
+                            <super::review::ConsoleNav />
                         </header>
                         <div class="table-wrap" tabindex="0">
                             <table class="data" id="console-orgs">

@@ -1,4 +1,5 @@
 mod account;
+mod audit;
 mod auth;
 mod catalog;
 mod console;
@@ -11,6 +12,7 @@ mod review;
 pub(crate) mod surfaces;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
+pub use audit::ConsoleAudit;
 pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
 pub use console::{Console, ConsoleOrg};

@@ -47,7 +47,7 @@ pub fn ConsoleNav() -> impl IntoView {
             <a href="/console">"Organizations"</a>
             <a href="/console/queues">"Review queues"</a>
             <a href="/console/dashboard">"Dashboard"</a>
-            <a href="/console/audit">"Audit trail"</a>
+            <a href="/console/audit" id="console-audit-link">"Audit trail"</a>
         </nav>
     }
 }

@@ -37,6 +37,11 @@ const PUBLIC_PAGES: &[&str] = &[
     "/invitations/accept",
 ];
 
+/// Console pages that show operator-only data: 401 without a session, 403 to
+/// anyone who may not read them.
+/// Plain (non-Leptos, non-`/api/v1`) routes with operator-only data, same rules.
+const CONSOLE_ROUTES: &[&str] = &["/console/audit/export.jsonl"];
+
 /// Pages that show one organization's private data, by its slug.
 const ORG_PAGES: &[&str] = &[
     "/orgs/{slug}",
@@ -51,6 +56,7 @@ const ORG_PAGES: &[&str] = &[
 /// Operator console pages that name no organization: refused to anyone who is
 /// not an operator (401 signed out, 403 signed in).
 const CONSOLE_PAGES: &[&str] = &[
+    "/console/audit",
     "/console/queues",
     "/console/queues/{team}",
     "/console/reviews/{case}",
@@ -327,6 +333,7 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
         ),
         "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
         "/api/console_orgs" => (Kind::Console, v(&[])),
+        "/api/audit_search" => (Kind::Console, v(&[("query[org]", slug)])),
         "/api/console_org" => (Kind::Org, v(&[("slug", slug)])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
@@ -605,14 +612,18 @@ async fn no_session_means_401_and_no_change() {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
         }
-        for page in CONSOLE_PAGES {
+        for page in CONSOLE_PAGES.iter().chain(CONSOLE_ROUTES) {
             let res = app
                 .client
-                .get(app.url(&console_page(page)))
+                .get(app.url(&format!("{}?org={}", console_page(page), a.slug)))
                 .send()
                 .await
                 .unwrap();
             assert_eq!(res.status(), 401, "{page} without a session");
+            let body = res.text().await.unwrap();
+            for s in &a.private_strings {
+                assert!(!body.contains(s.as_str()), "{page} leaked {s}");
+            }
         }
         let after = (
             app.services.store.counts().await.unwrap(),
@@ -689,10 +700,11 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
         }
-        for page in CONSOLE_PAGES {
+        for page in CONSOLE_PAGES.iter().chain(CONSOLE_ROUTES) {
+            let before = app.services.store.audit_len().await.unwrap();
             let res = bob
                 .client
-                .get(format!("{}{}", app.base, console_page(page)))
+                .get(format!("{}{}?org={}", app.base, console_page(page), a.slug))
                 .send()
                 .await
                 .unwrap();
@@ -701,6 +713,11 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
+            assert_eq!(
+                app.services.store.audit_len().await.unwrap(),
+                before,
+                "{page} refused, yet recorded something"
+            );
         }
         // B's token sees B only.
         let res = bob

@@ -1,6 +1,7 @@
 //! Integration tests: the real router over real HTTP, on SQLite and (with
 //! TEST_DATABASE_URL) PostgreSQL; and the real `steward` binary as a process.
 
+mod audit;
 mod boundary;
 mod helpers;
 mod http_api;

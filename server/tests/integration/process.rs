@@ -1,5 +1,5 @@
 //! The real `steward` binary as a process: bad configuration, an occupied port,
-//! and SIGKILL in the middle of writes.
+//! SIGKILL in the middle of writes, and the audit commands against tampering.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -244,33 +244,180 @@ async fn sigkill_mid_write_loses_nothing_on_postgres() {
     sigkill_mid_write_loses_nothing(&db.url, dir.path()).await;
 }
 
-#[tokio::test]
-async fn audit_verify_names_a_tampered_entry() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/steward.db", dir.path().display());
-    let out = steward(dir.path())
-        .env("DATABASE_URL", &url)
+async fn seeded(db: &store::testing::TestDb, data: &std::path::Path) {
+    let out = steward(data)
+        .env("DATABASE_URL", &db.url)
         .args(["seed", "--demo"])
         .output()
         .await
         .unwrap();
-    assert!(out.status.success());
-    let store = store::Store::connect(&store::DatabaseUrl::parse(&url).unwrap())
-        .await
-        .unwrap();
-    store
-        .execute_raw("UPDATE audit_entry SET actor = 'user:mallory' WHERE seq = 1")
-        .await
-        .unwrap();
-    let out = steward(dir.path())
-        .env("DATABASE_URL", &url)
-        .args(["audit", "verify"])
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `steward <args>` on `db`: (exit code, standard output).
+async fn run(db: &store::testing::TestDb, data: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = steward(data)
+        .env("DATABASE_URL", &db.url)
+        .args(args)
         .output()
         .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("BROKEN at entry 1"), "{text}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), stdout)
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_tampered_entry() {
+    for db in store::testing::engines().await {
+        let dir = tempfile::tempdir().unwrap();
+        seeded(&db, dir.path()).await;
+        let n = db
+            .tamper("UPDATE audit_entry SET actor = 'user:mallory' WHERE seq = 1")
+            .await;
+        assert_eq!(n, 1);
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains("BROKEN at entry 1"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_checkpoint_catches_a_cut_tail() {
+    for db in store::testing::engines().await {
+        let dir = tempfile::tempdir().unwrap();
+        seeded(&db, dir.path()).await;
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("no audit checkpoints yet"), "{text}");
+
+        // The seed's entry, then each checkpoint's own entry after it.
+        let (code, text) = run(&db, dir.path(), &["audit", "checkpoint"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("audit checkpoint written: entry 1 "),
+            "{text}"
+        );
+        let public_key = text
+            .lines()
+            .find_map(|l| l.strip_prefix("public key: "))
+            .expect("the public key is printed")
+            .to_owned();
+        let (code, text) = run(&db, dir.path(), &["audit", "checkpoint"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("audit checkpoint written: entry 2 "),
+            "{text}"
+        );
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("audit chain intact: 3 entries verified"),
+            "{text}"
+        );
+        assert!(
+            text.contains("audit checkpoints intact: 2 verified"),
+            "{text}"
+        );
+
+        // Another secret does not vouch for them, unless the old key is trusted.
+        let other = steward(dir.path())
+            .env("DATABASE_URL", &db.url)
+            .env("STEWARD_SECRET", "another secret, at least 32 bytes long")
+            .args(["audit", "verify"])
+            .output()
+            .await
+            .unwrap();
+        let out = String::from_utf8_lossy(&other.stdout);
+        assert_eq!(other.status.code(), Some(1), "{out}");
+        assert!(out.contains("not a trusted checkpoint key"), "{out}");
+        assert!(out.contains("--trust-key"), "{out}");
+        let trusting = steward(dir.path())
+            .env("DATABASE_URL", &db.url)
+            .env("STEWARD_SECRET", "another secret, at least 32 bytes long")
+            .args(["audit", "verify", "--trust-key", &public_key])
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            trusting.status.success(),
+            "{}",
+            String::from_utf8_lossy(&trusting.stdout)
+        );
+
+        // Cut the tail: what is left still chains, but the checkpoint of entry 2 fails.
+        assert_eq!(db.tamper("DELETE FROM audit_entry WHERE seq >= 2").await, 2);
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(
+            text.contains("audit chain intact: 1 entries verified"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "audit checkpoints BROKEN: checkpoint of entry 2: the chain has no entry 2"
+            ),
+            "{text}"
+        );
+        // Deleting the checkpoint's row too does not hide it: the evidence store keeps it.
+        assert_eq!(
+            db.tamper("DELETE FROM audit_checkpoint WHERE seq >= 2")
+                .await,
+            1
+        );
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 1, "{text}");
+        assert!(
+            text.contains("checkpoint of entry 2: the chain has no entry 2"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn serve_checkpoints_the_head_when_it_moved() {
+    for db in store::testing::engines().await {
+        let dir = tempfile::tempdir().unwrap();
+        seeded(&db, dir.path()).await;
+        let port = free_port();
+        let client = reqwest::Client::new();
+        let mut child = steward(dir.path())
+            .env("DATABASE_URL", &db.url)
+            .env("STEWARD_ADDR", format!("127.0.0.1:{port}"))
+            .env("STEWARD_AUDIT_CHECKPOINT_SECS", "1")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_ready(&client, &format!("http://127.0.0.1:{port}"), &mut child).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while db.store.audit_checkpoints().await.unwrap().is_empty() {
+            assert!(Instant::now() < deadline, "no checkpoint was written");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Nothing moved since but the checkpoint's own entry: no more of them.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        child.start_kill().unwrap();
+        child.wait().await.unwrap();
+        let checkpoints = db.store.audit_checkpoints().await.unwrap();
+        assert_eq!(checkpoints.len(), 1, "{checkpoints:?}");
+        assert_eq!(checkpoints[0].checkpoint.seq, 1);
+        let (code, text) = run(&db, dir.path(), &["audit", "verify"]).await;
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains("audit checkpoints intact: 1 verified"),
+            "{text}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -4,11 +4,17 @@
 //! canonical encoding (a JSON array with a fixed order; `detail` enters as the
 //! exact text stored). Changing, removing or reordering any stored entry breaks
 //! every hash after it, and [`verify_chain`] names the first entry that fails.
+//! Deleting the newest entries leaves a shorter chain that still verifies; signed
+//! [`checkpoint`]s of the head, kept outside the database, catch that.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::OrgId;
+
+pub mod checkpoint;
+
+pub use checkpoint::{Checkpoint, CheckpointError, CheckpointSigner};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -139,6 +145,77 @@ impl AuditEntry {
         h.update(DOMAIN_TAG);
         h.update(canonical.to_string().as_bytes());
         hex::encode(h.finalize())
+    }
+}
+
+/// What the audit explorer asks for: every field that is set must match;
+/// an empty filter matches every entry.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<String>,
+    /// An encoded actor: `user:<id>`, `service:<id>`, `system` or `anonymous`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// An action (`version.submitted`), or a prefix ending in `.` (`version.`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The organization an entry concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+    /// Entries at or after this time (unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
+    /// Entries at or before this time (unix milliseconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_ms: Option<i64>,
+}
+
+impl AuditFilter {
+    /// Text fields trimmed, blank ones dropped (`Some("")` would match nothing
+    /// a person meant), the action lower-cased as actions are.
+    pub fn normalized(self) -> AuditFilter {
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        AuditFilter {
+            subject_type: clean(self.subject_type),
+            subject_id: clean(self.subject_id),
+            actor: clean(self.actor),
+            action: clean(self.action).map(|a| a.to_ascii_lowercase()),
+            org_id: clean(self.org_id),
+            from_ms: self.from_ms,
+            to_ms: self.to_ms,
+        }
+    }
+
+    /// The action prefix, when the action filter is one (ends in `.`).
+    pub fn action_prefix(&self) -> Option<&str> {
+        self.action.as_deref().filter(|a| a.ends_with('.'))
+    }
+
+    /// Whether `e` passes the filter: the reference the store's query keeps to.
+    pub fn matches(&self, e: &AuditEntry) -> bool {
+        let eq = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        eq(&self.subject_type, &e.subject_type)
+            && eq(&self.subject_id, &e.subject_id)
+            && eq(&self.actor, &e.actor)
+            && match (&self.action, self.action_prefix()) {
+                (None, _) => true,
+                (Some(_), Some(prefix)) => e.action.starts_with(prefix),
+                (Some(a), None) => a == &e.action,
+            }
+            && self
+                .org_id
+                .as_deref()
+                .is_none_or(|o| e.org_id.as_deref() == Some(o))
+            && self.from_ms.is_none_or(|t| e.at_ms >= t)
+            && self.to_ms.is_none_or(|t| e.at_ms <= t)
+    }
+
+    /// No field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &AuditFilter::default()
     }
 }
 
@@ -276,10 +353,41 @@ mod tests {
     #[test]
     fn deleting_the_tail_is_not_detectable_by_the_chain_alone() {
         // Documented limit: truncation of the newest entries needs an external
-        // checkpoint of the head (the review-workflow issue writes signed checkpoints).
+        // checkpoint of the head: see `checkpoint`, which signs the head.
         let mut c = chain(5);
         c.pop();
         assert_eq!(verify_chain(&c), Ok(4));
+    }
+
+    #[test]
+    fn a_filter_matches_fields_exactly_and_actions_by_prefix() {
+        let c = chain(3);
+        let all = AuditFilter::default();
+        assert!(c.iter().all(|e| all.matches(e)) && all.is_empty());
+        let prefix = AuditFilter {
+            action: Some("test.".into()),
+            ..Default::default()
+        };
+        assert!(c.iter().all(|e| prefix.matches(e)));
+        let partial = AuditFilter {
+            action: Some("test".into()),
+            ..Default::default()
+        };
+        assert!(
+            !c.iter().any(|e| partial.matches(e)),
+            "no prefix without the dot"
+        );
+        let one = AuditFilter {
+            subject_id: Some(" 2 ".into()),
+            from_ms: Some(1_700_000_000_002),
+            to_ms: Some(1_700_000_000_002),
+            org_id: Some("  ".into()),
+            ..Default::default()
+        }
+        .normalized();
+        assert_eq!(one.org_id, None);
+        let hits: Vec<i64> = c.iter().filter(|e| one.matches(e)).map(|e| e.seq).collect();
+        assert_eq!(hits, vec![2]);
     }
 
     proptest! {

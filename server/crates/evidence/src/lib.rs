@@ -159,6 +159,22 @@ impl EvidenceStore {
         Ok(bytes)
     }
 
+    /// The digests of every blob `org` holds, in no particular order.
+    pub async fn list(&self, org: OrgId) -> Result<Vec<String>> {
+        use futures::TryStreamExt;
+        let prefix = ObjectPath::from(format!("orgs/{org}/sha256"));
+        let metas: Vec<_> = match self.inner.list(Some(&prefix)).try_collect().await {
+            Ok(m) => m,
+            Err(object_store::Error::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(metas
+            .into_iter()
+            .filter_map(|m| m.location.filename().map(str::to_owned))
+            .filter(|d| valid_digest(d))
+            .collect())
+    }
+
     /// Whether the store answers (for readiness).
     /// One listing request proves the store is reachable.
     pub async fn ping(&self) -> Result<()> {
@@ -203,6 +219,8 @@ mod tests {
             b"{\"tools\":[]}"
         );
         store.ping().await.unwrap();
+        assert_eq!(store.list(org).await.unwrap(), vec![a.digest.clone()]);
+        assert!(store.list(OrgId::new()).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@
 //! handlers, the CLI) stay thin: they name the actor, call one function here and
 //! map the result to what they show.
 
+pub mod audit;
 mod catalog;
 pub mod demo;
 mod format;
@@ -19,10 +20,11 @@ pub mod review;
 pub mod secrets;
 pub mod verification;
 
+pub use audit::{AuditForm, AuditPage, AuditVerification, CheckpointFailure};
 pub use catalog::{ListingPage, ToolView, VersionSummary};
 pub use classifier;
 pub use domain;
-pub use format::format_date;
+pub use format::{format_date, format_datetime, parse_time};
 pub use identity::{ExternalIdentity, OrgAdmin, Principal, TokenPrincipal};
 pub use reports::FiledReport;
 pub use store::records;

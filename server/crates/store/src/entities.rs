@@ -177,6 +177,27 @@ pub mod audit_entry {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod audit_checkpoint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_checkpoint")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub hash: String,
+        pub at_ms: i64,
+        pub evidence_digest: String,
+        pub public_key: String,
+        pub signature: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod outbox_event {
     use sea_orm::entity::prelude::*;
 

@@ -380,3 +380,12 @@ pub struct EnforcementAction {
     pub policy_version: String,
     pub created_at: i64,
 }
+
+/// A signed checkpoint of the audit chain's head, as recorded: the checkpoint
+/// and the digest of the evidence blob it was also written to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCheckpoint {
+    pub checkpoint: domain::audit::Checkpoint,
+    /// sha256 of the checkpoint's JSON in the evidence store.
+    pub evidence_digest: String,
+}

@@ -22,6 +22,31 @@ impl TestDb {
     pub fn engine(&self) -> Engine {
         self.store.engine()
     }
+
+    /// Runs `sql` with the power of whoever owns the database, to tamper with
+    /// what the app itself cannot change (the append-only audit trail) and
+    /// prove that verification notices. On SQLite that is the store's own
+    /// connection; on PostgreSQL the server's superuser, in this database,
+    /// with ordinary triggers off (`session_replication_role = replica`).
+    /// Returns the rows affected.
+    pub async fn tamper(&self, sql: &str) -> u64 {
+        let Some((admin_url, name)) = &self.pg_drop else {
+            return self.store.execute_raw(sql).await.expect("tamper (SQLite)");
+        };
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        let admin = Database::connect(url.as_str())
+            .await
+            .expect("connect as the superuser");
+        // One round trip, so the setting and the SQL share a connection.
+        let n = admin
+            .execute_unprepared(&format!("SET session_replication_role = replica; {sql}"))
+            .await
+            .expect("tamper (PostgreSQL)")
+            .rows_affected();
+        admin.close().await.ok();
+        n
+    }
 }
 
 impl Drop for TestDb {

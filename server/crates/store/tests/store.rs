@@ -187,10 +187,8 @@ async fn verify_names_an_edited_row() {
     for db in engines().await {
         chain_of(&db, 5).await;
         let n = db
-            .store
-            .execute_raw("UPDATE audit_entry SET action = 'step.forged' WHERE seq = 3")
-            .await
-            .unwrap();
+            .tamper("UPDATE audit_entry SET action = 'step.forged' WHERE seq = 3")
+            .await;
         assert_eq!(n, 1);
         let brk = db.store.verify_audit_chain().await.unwrap().unwrap_err();
         assert_eq!((brk.seq, brk.problem), (3, ChainProblem::Content));
@@ -201,13 +199,209 @@ async fn verify_names_an_edited_row() {
 async fn verify_names_a_deleted_row() {
     for db in engines().await {
         chain_of(&db, 5).await;
-        db.store
-            .execute_raw("DELETE FROM audit_entry WHERE seq = 2")
-            .await
-            .unwrap();
+        assert_eq!(db.tamper("DELETE FROM audit_entry WHERE seq = 2").await, 1);
         let brk = db.store.verify_audit_chain().await.unwrap().unwrap_err();
         assert_eq!(brk.seq, 3);
         assert_eq!(brk.problem, ChainProblem::Gap { expected: 2 });
+    }
+}
+
+#[tokio::test]
+async fn the_app_role_cannot_rewrite_the_audit_trail_on_postgres() {
+    for db in engines().await {
+        if db.engine() != store::Engine::Postgres {
+            continue;
+        }
+        chain_of(&db, 3).await;
+        let signer =
+            domain::audit::CheckpointSigner::from_secret(b"a test secret of 32 bytes or so");
+        let c = signer.sign(
+            3,
+            &db.store.audit_head().await.unwrap().unwrap().hash,
+            now_ms(),
+        );
+        let tx = db.store.begin_write().await.unwrap();
+        tx.insert_audit_checkpoint(&c, &"d".repeat(64))
+            .await
+            .unwrap();
+        tx.commit(audit("audit.checkpoint"), vec![]).await.unwrap();
+        for sql in [
+            "UPDATE audit_entry SET action = 'step.forged' WHERE seq = 2",
+            "UPDATE audit_entry SET detail = '{}'",
+            "DELETE FROM audit_entry WHERE seq = 4",
+            "DELETE FROM audit_entry",
+            "TRUNCATE audit_entry",
+            "UPDATE audit_checkpoint SET seq = 2",
+            "DELETE FROM audit_checkpoint",
+            "TRUNCATE audit_checkpoint",
+        ] {
+            let err = db.store.execute_raw(sql).await;
+            assert!(err.is_err(), "the app role could run {sql}");
+        }
+        // The trigger's own words, not just a missing grant.
+        let err = db
+            .store
+            .execute_raw("DELETE FROM audit_entry WHERE seq = 4")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("append-only"), "{err}");
+        assert_eq!(db.store.verify_audit_chain().await.unwrap(), Ok(4));
+        assert_eq!(db.store.audit_checkpoints().await.unwrap().len(), 1);
+        // Appending still works.
+        chain_of(&db, 1).await;
+        assert_eq!(db.store.verify_audit_chain().await.unwrap(), Ok(5));
+    }
+}
+
+#[tokio::test]
+async fn checkpoints_are_recorded_and_read_back() {
+    for db in engines().await {
+        let s = &db.store;
+        assert_eq!(s.latest_audit_checkpoint().await.unwrap(), None);
+        chain_of(&db, 2).await;
+        let signer =
+            domain::audit::CheckpointSigner::from_secret(b"a test secret of 32 bytes or so");
+        let head = s.audit_head().await.unwrap().unwrap();
+        assert_eq!(head.seq, 2);
+        assert_eq!(s.audit_entry(2).await.unwrap(), Some(head.clone()));
+        assert_eq!(s.audit_entry(9).await.unwrap(), None);
+        let c = signer.sign(head.seq, &head.hash, now_ms());
+        let tx = s.begin_write().await.unwrap();
+        tx.insert_audit_checkpoint(&c, &"e".repeat(64))
+            .await
+            .unwrap();
+        tx.commit(audit("audit.checkpoint"), vec![]).await.unwrap();
+        let got = s.latest_audit_checkpoint().await.unwrap().unwrap();
+        assert_eq!(got.checkpoint, c);
+        assert_eq!(got.evidence_digest, "e".repeat(64));
+        assert_eq!(s.audit_checkpoints().await.unwrap(), vec![got]);
+        // Only the checkpoint's own entry came after it.
+        assert!(!s.audit_moved_since(2, "audit.checkpoint").await.unwrap());
+        chain_of(&db, 1).await;
+        assert!(s.audit_moved_since(2, "audit.checkpoint").await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn audit_search_filters_newest_first_and_pages_by_seq() {
+    use domain::audit::AuditFilter;
+    for db in engines().await {
+        let s = &db.store;
+        let org_a = OrgId::new();
+        let records = [
+            AuditRecord::new(
+                Actor::User("u1".into()),
+                "version.submitted",
+                "version",
+                "v1",
+            )
+            .org(org_a),
+            AuditRecord::new(
+                Actor::User("u2".into()),
+                "version.published",
+                "version",
+                "v1",
+            )
+            .org(org_a),
+            AuditRecord::new(Actor::System, "org.created", "org", org_a),
+            AuditRecord::new(Actor::User("u1".into()), "versionx.odd", "version", "v2"),
+            AuditRecord::new(
+                Actor::User("u1".into()),
+                "version_submitted",
+                "version",
+                "v2",
+            ),
+            AuditRecord::new(Actor::Anonymous, "report.filed", "listing", "l1"),
+        ];
+        for r in records {
+            let tx = s.begin_write().await.unwrap();
+            tx.commit(r, vec![]).await.unwrap();
+        }
+        let all = s
+            .audit_search(&AuditFilter::default(), 100, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![6, 5, 4, 3, 2, 1]
+        );
+        let filters = [
+            AuditFilter {
+                action: Some("version.".into()),
+                ..Default::default()
+            },
+            AuditFilter {
+                action: Some("version_".into()),
+                ..Default::default()
+            },
+            AuditFilter {
+                action: Some("version.published".into()),
+                ..Default::default()
+            },
+            AuditFilter {
+                actor: Some("user:u1".into()),
+                ..Default::default()
+            },
+            AuditFilter {
+                subject_type: Some("version".into()),
+                subject_id: Some("v2".into()),
+                ..Default::default()
+            },
+            AuditFilter {
+                org_id: Some(org_a.to_string()),
+                ..Default::default()
+            },
+            AuditFilter {
+                from_ms: Some(all[2].at_ms),
+                to_ms: Some(all[0].at_ms),
+                ..Default::default()
+            },
+            AuditFilter {
+                to_ms: Some(0),
+                ..Default::default()
+            },
+        ];
+        for f in &filters {
+            let got: Vec<i64> = s
+                .audit_search(f, 100, None)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.seq)
+                .collect();
+            let want: Vec<i64> = all.iter().filter(|e| f.matches(e)).map(|e| e.seq).collect();
+            assert_eq!(got, want, "{f:?} on {:?}", db.engine());
+        }
+        let prefix = AuditFilter {
+            action: Some("version.".into()),
+            ..Default::default()
+        };
+        let hits: Vec<i64> = s
+            .audit_search(&prefix, 100, None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(
+            hits,
+            vec![2, 1],
+            "a prefix ends at its dot; '_' is no wildcard"
+        );
+        // Pages: newest first, then on from the last seq seen.
+        let p1 = s
+            .audit_search(&AuditFilter::default(), 4, None)
+            .await
+            .unwrap();
+        let p2 = s
+            .audit_search(&AuditFilter::default(), 4, Some(p1[3].seq))
+            .await
+            .unwrap();
+        assert_eq!(
+            p1.iter().chain(&p2).map(|e| e.seq).collect::<Vec<_>>(),
+            vec![6, 5, 4, 3, 2, 1]
+        );
     }
 }
 
