@@ -8,6 +8,7 @@
 //! map the result to what they show.
 
 mod catalog;
+pub mod dashboard;
 pub mod demo;
 mod format;
 mod identity;
