@@ -10,6 +10,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod dashboard;
 pub mod dto;
 pub mod error;
 mod layout;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/portal/:org/:listing/diff") view=pages::PortalDiff ssr=SsrMode::Async />
                     <Route path=path!("/console") view=pages::Console ssr=SsrMode::Async />
                     <Route path=path!("/console/orgs/:slug") view=pages::ConsoleOrg ssr=SsrMode::Async />
+                    <Route path=path!("/console/dashboard") view=pages::ConsoleDashboard ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

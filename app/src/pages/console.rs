@@ -23,6 +23,7 @@ pub fn Console() -> impl IntoView {
                         <header class="page-header">
                             <h1>"Operator console"</h1>
                             <p class="lede">"Organizations on the marketplace. Opening one shows private data, and is recorded in the audit trail."</p>
+                            <p class="actions"><a class="button secondary" href="/console/dashboard">"Review dashboard"</a></p>
                         </header>
                         <div class="table-wrap" tabindex="0">
                             <table class="data" id="console-orgs">

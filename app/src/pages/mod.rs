@@ -2,6 +2,7 @@ mod account;
 mod auth;
 mod catalog;
 mod console;
+mod dashboard;
 mod home;
 mod label;
 mod listing;
@@ -13,6 +14,7 @@ pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencod
 pub use auth::{SignIn, SignUp};
 pub use catalog::Catalog;
 pub use console::{Console, ConsoleOrg};
+pub use dashboard::ConsoleDashboard;
 pub use home::Home;
 pub use listing::Listing;
 pub use not_found::NotFound;
