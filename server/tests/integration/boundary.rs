@@ -37,6 +37,10 @@ const PUBLIC_PAGES: &[&str] = &[
     "/invitations/accept",
 ];
 
+/// Operator console pages: 401 without a session (a sign-in prompt), 403 to
+/// anyone who is not an operator (the console's introduction).
+const CONSOLE_PAGES: &[&str] = &["/console/dashboard"];
+
 /// Pages that show one organization's private data, by its slug.
 const ORG_PAGES: &[&str] = &[
     "/orgs/{slug}",
@@ -309,6 +313,7 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
         ),
         "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
         "/api/console_orgs" => (Kind::Console, v(&[])),
+        "/api/review_dashboard" => (Kind::Console, v(&[("days", "30")])),
         "/api/console_org" => (Kind::Org, v(&[("slug", slug)])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
@@ -474,8 +479,10 @@ async fn every_page_is_classified() {
             .replace(":listing", "{listing}")
             .replace(":version", "{version}");
         assert!(
-            PUBLIC_PAGES.contains(&p.as_str()) || ORG_PAGES.contains(&p.as_str()),
-            "page {p} is neither public nor an organization page of the boundary suite"
+            PUBLIC_PAGES.contains(&p.as_str())
+                || ORG_PAGES.contains(&p.as_str())
+                || CONSOLE_PAGES.contains(&p.as_str()),
+            "page {p} is neither public nor an organization or console page of the boundary suite"
         );
     }
 }
@@ -537,6 +544,10 @@ async fn no_session_means_401_and_no_change() {
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");
             }
+        }
+        for page in CONSOLE_PAGES {
+            let res = app.client.get(app.url(page)).send().await.unwrap();
+            assert_eq!(res.status(), 401, "{page} without a session");
         }
         let after = (
             app.services.store.counts().await.unwrap(),
@@ -608,6 +619,14 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                 .await
                 .unwrap();
             assert_eq!(res.status(), 404, "{page} as B");
+            let body = res.text().await.unwrap();
+            for s in &a.private_strings {
+                assert!(!body.contains(s.as_str()), "{page} leaked {s}");
+            }
+        }
+        for page in CONSOLE_PAGES {
+            let res = bob.client.get(app.url(page)).send().await.unwrap();
+            assert_eq!(res.status(), 403, "{page} as a non-operator");
             let body = res.text().await.unwrap();
             for s in &a.private_strings {
                 assert!(!body.contains(s.as_str()), "{page} leaked {s}");

@@ -2,6 +2,7 @@
 //! TEST_DATABASE_URL) PostgreSQL; and the real `steward` binary as a process.
 
 mod boundary;
+mod dashboard;
 mod helpers;
 mod http_api;
 mod identity;
