@@ -646,3 +646,74 @@ pub struct ConsoleListingView {
     pub can_reinstate: bool,
     pub can_delist: bool,
 }
+
+// ---- Review dashboard (operator console) ----
+
+/// The review dashboard over a window of whole days (UTC).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub days: u32,
+    /// The window's first and last day (`2026-11-26`, UTC).
+    pub from: String,
+    pub to: String,
+    /// Nothing waited, closed or was decided in the window.
+    pub empty: bool,
+    /// Cases that waited at some time in the window or closed in it.
+    pub cases: u64,
+    /// (code, label) of every team: the order of every per-team list.
+    pub teams: Vec<(String, String)>,
+    /// One day each, oldest first.
+    pub depth: Vec<DashboardDay>,
+    /// All teams (team `all`).
+    pub sla: DashboardSla,
+    pub sla_by_team: Vec<DashboardSla>,
+    /// (code, label) of every decision outcome: the order of every `counts`.
+    pub outcomes: Vec<(String, String)>,
+    /// All teams (team `all`).
+    pub decisions: DashboardDecisions,
+    /// Every team, then the routing policy (team `policy`) if it decided.
+    pub decisions_by_team: Vec<DashboardDecisions>,
+    /// All teams (team `all`).
+    pub time: DashboardTiming,
+    pub time_by_team: Vec<DashboardTiming>,
+    /// Cases the routing policy approved by itself (never queued, not timed).
+    pub closed_by_policy: u64,
+}
+
+/// Open reviews at the end of one day (today: now).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardDay {
+    pub date: String,
+    pub total: u64,
+    /// In the order of [`DashboardView::teams`].
+    pub by_team: Vec<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardSla {
+    pub team: String,
+    pub label: String,
+    pub open_past_due: u64,
+    pub closed_late: u64,
+    pub closed_on_time: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardDecisions {
+    pub team: String,
+    pub label: String,
+    /// In the order of [`DashboardView::outcomes`].
+    pub counts: Vec<u64>,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardTiming {
+    pub team: String,
+    pub label: String,
+    /// Cases closed in the window that were timed.
+    pub decided: u64,
+    /// Opened to closed, in milliseconds.
+    pub median_ms: Option<i64>,
+    pub p90_ms: Option<i64>,
+}

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod dto;
 pub mod error;
 mod layout;
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/console/reviews/:case") view=pages::ReviewCase ssr=SsrMode::Async />
                     <Route path=path!("/console/listings/:slug") view=pages::ConsoleListing ssr=SsrMode::Async />
                     <Route path=path!("/console/audit") view=pages::ConsoleAudit ssr=SsrMode::Async />
+                    <Route path=path!("/console/dashboard") view=pages::ConsoleDashboard ssr=SsrMode::Async />
                     <Route path=path!("/tenant") view=pages::Tenant />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />

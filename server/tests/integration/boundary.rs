@@ -37,9 +37,8 @@ const PUBLIC_PAGES: &[&str] = &[
     "/invitations/accept",
 ];
 
-/// Console pages that show operator-only data: 401 without a session, 403 to
-/// anyone who may not read them.
-/// Plain (non-Leptos, non-`/api/v1`) routes with operator-only data, same rules.
+/// Plain (non-Leptos, non-`/api/v1`) routes with operator-only data: 401
+/// without a session, 403 to anyone who may not read them.
 const CONSOLE_ROUTES: &[&str] = &["/console/audit/export.jsonl"];
 
 /// Pages that show one organization's private data, by its slug.
@@ -57,6 +56,7 @@ const ORG_PAGES: &[&str] = &[
 /// not an operator (401 signed out, 403 signed in).
 const CONSOLE_PAGES: &[&str] = &[
     "/console/audit",
+    "/console/dashboard",
     "/console/queues",
     "/console/queues/{team}",
     "/console/reviews/{case}",
@@ -334,6 +334,7 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
         "/api/check_domain" => (Kind::Org, v(&[("slug", slug), ("domain", "a.example")])),
         "/api/console_orgs" => (Kind::Console, v(&[])),
         "/api/audit_search" => (Kind::Console, v(&[("query[org]", slug)])),
+        "/api/review_dashboard" => (Kind::Console, v(&[("days", "30")])),
         "/api/console_org" => (Kind::Org, v(&[("slug", slug)])),
         "/api/my_invitations" => (Kind::SelfOnly, v(&[])),
         "/api/create_org" => (
@@ -549,7 +550,7 @@ async fn every_page_is_classified() {
             PUBLIC_PAGES.contains(&p.as_str())
                 || ORG_PAGES.contains(&p.as_str())
                 || CONSOLE_PAGES.contains(&p.as_str()),
-            "page {p} is neither public nor an organization page of the boundary suite"
+            "page {p} is neither public nor an organization or console page of the boundary suite"
         );
     }
 }

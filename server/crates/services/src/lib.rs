@@ -9,6 +9,7 @@
 
 pub mod audit;
 mod catalog;
+pub mod dashboard;
 pub mod demo;
 mod format;
 mod identity;

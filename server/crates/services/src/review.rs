@@ -622,7 +622,7 @@ impl Services {
     // ---- who is reviewing ------------------------------------------------
 
     /// The operator roles of a signed-in person; anyone else is refused.
-    async fn operator(&self, actor: &Actor) -> Result<(UserId, Vec<Role>)> {
+    pub(crate) async fn operator(&self, actor: &Actor) -> Result<(UserId, Vec<Role>)> {
         let user = user_of(actor)?;
         let roles = self.operator_roles(user).await?;
         if roles.is_empty() {

@@ -218,6 +218,27 @@ impl Store {
             .collect()
     }
 
+    /// Review cases across organizations that were in a queue at some time in
+    /// `[since, until]`: opened at or before `until`, and still open or closed
+    /// at or after `since` (the dashboards). Oldest first; unbounded, so the
+    /// caller keeps the window short. Operators only (the service checks).
+    pub async fn review_cases_touching(&self, since: i64, until: i64) -> Result<Vec<ReviewCase>> {
+        let tx = self.read_tx(RowScope::System).await?;
+        review_case::Entity::find()
+            .filter(review_case::Column::OpenedAt.lte(until))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(review_case::Column::ClosedAt.is_null())
+                    .add(review_case::Column::ClosedAt.gte(since)),
+            )
+            .order_by_asc(review_case::Column::OpenedAt)
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(case_from)
+            .collect()
+    }
+
     /// One case, by id, across organizations (operators only).
     pub async fn review_case(&self, id: CaseId) -> Result<Option<ReviewCase>> {
         let tx = self.read_tx(RowScope::System).await?;
