@@ -292,6 +292,8 @@ pub struct ListingFields {
     pub capabilities: String,
     /// One per line.
     pub egress: String,
+    /// The listing's last change as the form read it (optimistic concurrency).
+    pub seen: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

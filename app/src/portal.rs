@@ -40,6 +40,7 @@ pub(crate) mod ssr {
             data_use: l.data_use.clone(),
             capabilities: l.capabilities.join("\n"),
             egress: l.egress.join("\n"),
+            seen: l.updated_at.to_string(),
         }
     }
 
@@ -56,6 +57,7 @@ pub(crate) mod ssr {
             data_use: f.data_use,
             capabilities: f.capabilities,
             egress: f.egress,
+            seen_updated_at: f.seen.trim().parse().ok(),
         }
     }
 

@@ -186,6 +186,7 @@ fn ListingForm(
         view! {
             <input type="hidden" name="org" value=org.clone() />
             {listing.clone().map(|l| view! { <input type="hidden" name="listing" value=l /> })}
+            {(!f.seen.is_empty()).then(|| view! { <input type="hidden" name="fields[seen]" value=f.seen.clone() /> })}
             <div class="two-col">
                 <div class="field">
                     <label for="l-name">"Name"</label>

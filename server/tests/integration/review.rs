@@ -728,3 +728,80 @@ async fn the_workspace_and_publisher_pages_render_without_javascript() {
         assert!(!html.contains("decide-form"));
     }
 }
+
+#[tokio::test]
+async fn a_stale_listing_edit_is_refused_not_applied() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let owner = submit(&app, "calc", "1.0.0", clean()).await;
+        let read = s
+            .store
+            .in_org(org_id(&app).await)
+            .listing("calc")
+            .await
+            .unwrap()
+            .unwrap();
+        let edit = |name: &str| ListingInput {
+            slug: "calc".into(),
+            name: name.into(),
+            category: read.category.clone(),
+            summary: read.summary.clone(),
+            description: read.description.clone(),
+            capabilities: "read_data".into(),
+            seen_updated_at: Some(read.updated_at),
+            ..Default::default()
+        };
+        // Two editors opened the same form; the first to save wins.
+        s.update_listing(&owner, PUBLISHER, "calc", &edit("First editor"))
+            .await
+            .unwrap();
+        let e = s
+            .update_listing(&owner, PUBLISHER, "calc", &edit("Second editor"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, ServiceError::Conflict(_)), "{e:?}");
+        let now = s
+            .store
+            .in_org(org_id(&app).await)
+            .listing("calc")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now.name, "First editor");
+        assert!(now.updated_at > read.updated_at);
+        // Over HTTP, the form's hidden field carries what it read.
+        let b = Browser::new(&app);
+        b.sign_in("owner@northwind.example", PASSWORD).await;
+        let stale = read.updated_at.to_string();
+        let res = b
+            .call(
+                "update_listing",
+                &[
+                    ("org", PUBLISHER),
+                    ("listing", "calc"),
+                    ("fields[name]", "Third editor"),
+                    ("fields[category]", "utilities"),
+                    ("fields[summary]", "Tells the time"),
+                    ("fields[seen]", &stale),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("changed this listing"));
+        let fresh = now.updated_at.to_string();
+        let res = b
+            .call(
+                "update_listing",
+                &[
+                    ("org", PUBLISHER),
+                    ("listing", "calc"),
+                    ("fields[name]", "Third editor"),
+                    ("fields[category]", "utilities"),
+                    ("fields[summary]", "Tells the time"),
+                    ("fields[seen]", &fresh),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+}

@@ -43,6 +43,9 @@ pub struct ListingInput {
     pub capabilities: String,
     /// Hosts, separated by lines, commas or spaces.
     pub egress: String,
+    /// When the listing was last changed, as the editor read it: an edit
+    /// made over someone else's newer change is refused, not applied.
+    pub seen_updated_at: Option<i64>,
 }
 
 /// Where a version's manifest comes from.
@@ -467,9 +470,29 @@ impl Services {
             .publisher(actor, Some(org_slug), MANIFEST_ROLES)
             .await?;
         let existing = self.own_listing(&org, listing_slug).await?;
-        let listing = listing_from_input(input, &org, Some(&existing), store::now_ms())?;
+        let stale = || {
+            ServiceError::Conflict(
+                "someone changed this listing since you opened it; reload to see their changes"
+                    .into(),
+            )
+        };
+        if input
+            .seen_updated_at
+            .is_some_and(|seen| seen != existing.updated_at)
+        {
+            return Err(stale());
+        }
+        // Strictly later than what it replaces, so the next editor's check is exact.
+        let now = store::now_ms().max(existing.updated_at + 1);
+        let listing = listing_from_input(input, &org, Some(&existing), now)?;
         let tx = self.store.begin_write().await?;
-        tx.in_org(org.id).update_listing(&listing).await?;
+        if !tx
+            .in_org(org.id)
+            .update_listing(&listing, existing.updated_at)
+            .await?
+        {
+            return Err(stale());
+        }
         tx.commit(
             AuditRecord::new(actor.audit(), "listing.updated", "listing", listing.id).org(org.id),
             vec![],

@@ -146,7 +146,10 @@ impl OrgWriter<'_> {
     }
 
     /// Rewrites a listing's editable fields (not its slug or owner).
-    pub async fn update_listing(&self, l: &Listing) -> Result<()> {
+    /// Writes a listing's fields if it still carries `seen_updated_at` (the
+    /// time of the change its editor read); `Ok(false)` if someone changed it
+    /// since.
+    pub async fn update_listing(&self, l: &Listing, seen_updated_at: i64) -> Result<bool> {
         self.scope().await?;
         let n = listing::Entity::update_many()
             .col_expr(listing::Column::Name, Expr::value(l.name.clone()))
@@ -174,14 +177,11 @@ impl OrgWriter<'_> {
             .col_expr(listing::Column::UpdatedAt, Expr::value(l.updated_at))
             .filter(listing::Column::Id.eq(l.id.to_string()))
             .filter(listing::Column::OrgId.eq(self.org.to_string()))
+            .filter(listing::Column::UpdatedAt.eq(seen_updated_at))
             .exec(&self.tx.tx)
             .await?
             .rows_affected;
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
-        }
+        Ok(n == 1)
     }
 
     /// Adds a source document to a version, replacing an earlier one of the
