@@ -436,3 +436,75 @@ async fn seed_needs_demo_and_help_works() {
         assert!(!out.stdout.is_empty());
     }
 }
+
+#[tokio::test]
+async fn routing_policies_are_loaded_listed_and_activated_by_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/steward.db", dir.path().display());
+    let run = |args: Vec<String>| {
+        let mut c = steward(dir.path());
+        c.env("DATABASE_URL", &url).args(args);
+        c
+    };
+    let arg = |s: &[&str]| s.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    assert!(
+        run(arg(&["migrate"]))
+            .output()
+            .await
+            .unwrap()
+            .status
+            .success()
+    );
+
+    let out = run(arg(&["policy", "list"])).output().await.unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("* steward-routing-2026.1 (built in"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let mut policy: serde_json::Value =
+        serde_json::from_str(include_str!("../../crates/domain/src/routing_default.json")).unwrap();
+    policy["version"] = serde_json::json!("ops-2026-11");
+    let file = dir.path().join("policy.json");
+    std::fs::write(&file, policy.to_string()).unwrap();
+    let path = file.display().to_string();
+    let out = run(arg(&["policy", "load", &path, "--activate"]))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ops-2026-11"));
+    let out = run(arg(&["policy", "list"])).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("* ops-2026-11"));
+
+    // The same version again, a broken document, an unknown version: refused, said why.
+    let out = run(arg(&["policy", "load", &path])).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already loaded"));
+    std::fs::write(
+        &file,
+        r#"{"version":"x","rules":[],"default":{"teams":["wizards"],"approvals":1}}"#,
+    )
+    .unwrap();
+    let out = run(arg(&["policy", "load", &path])).output().await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wizards"));
+    let out = run(arg(&["policy", "activate", "nope"]))
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such policy"));
+    let out = run(arg(&["audit", "verify"])).output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
