@@ -14,11 +14,13 @@ mod m20261126_000007_publisher_portal;
 mod m20261126_000008_screening;
 mod m20261126_000009_review;
 mod m20261126_000010_audit_append_only;
+mod m20261126_000011_installs;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
 pub use m20261126_000007_publisher_portal::PORTAL_TABLES;
 pub use m20261126_000009_review::REVIEW_TABLES;
+pub use m20261126_000011_installs::INSTALL_TABLES;
 
 pub struct Migrator;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_screening::Migration),
             Box::new(m20261126_000009_review::Migration),
             Box::new(m20261126_000010_audit_append_only::Migration),
+            Box::new(m20261126_000011_installs::Migration),
         ]
     }
 }

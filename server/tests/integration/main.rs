@@ -7,6 +7,7 @@ mod dashboard;
 mod helpers;
 mod http_api;
 mod identity;
+mod installs;
 mod oidc;
 mod pages;
 mod portal;

@@ -114,6 +114,10 @@ typed_id!(
     /// An enforcement action on a listing.
     ActionId
 );
+typed_id!(
+    /// A tenant's install of a listing version.
+    InstallId
+);
 
 #[cfg(test)]
 mod tests {

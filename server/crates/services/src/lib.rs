@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod demo;
 mod format;
 mod identity;
+pub mod installs;
 mod limits;
 pub mod mail;
 pub mod portal;

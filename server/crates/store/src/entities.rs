@@ -562,3 +562,54 @@ pub mod enforcement_action {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod install {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "install")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub org_id: String,
+        pub listing_id: String,
+        pub version_id: String,
+        pub status: String,
+        pub granted_tools: String,
+        pub granted_scopes: String,
+        pub requested_by: String,
+        pub approved_by: Option<String>,
+        pub policy_version: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+        pub removed_at: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tenant_policy {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenant_policy")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        pub version: String,
+        pub max_risk: String,
+        pub blocked_capabilities: String,
+        pub blocked_categories: String,
+        pub members_request: bool,
+        pub updated_at: i64,
+        pub updated_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

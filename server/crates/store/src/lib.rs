@@ -15,6 +15,7 @@ mod catalog;
 mod connect;
 mod entities;
 mod identity;
+mod installs;
 mod portal;
 pub mod records;
 mod review;

@@ -389,3 +389,68 @@ pub struct AuditCheckpoint {
     /// sha256 of the checkpoint's JSON in the evidence store.
     pub evidence_digest: String,
 }
+
+/// Where an install stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallStatus {
+    /// Granted and in force.
+    Active,
+    /// A member's request, waiting for a tenant admin.
+    Pending,
+    /// Uninstalled (or a request declined): every grant revoked.
+    Removed,
+}
+
+impl InstallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstallStatus::Active => "active",
+            InstallStatus::Pending => "pending",
+            InstallStatus::Removed => "removed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<InstallStatus> {
+        [
+            InstallStatus::Active,
+            InstallStatus::Pending,
+            InstallStatus::Removed,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// A tenant's install of one version of a listing, with exactly what it grants.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Install {
+    pub id: domain::InstallId,
+    pub org_id: domain::OrgId,
+    pub listing_id: domain::ListingId,
+    pub version_id: domain::VersionId,
+    pub status: InstallStatus,
+    pub granted_tools: Vec<String>,
+    pub granted_scopes: Vec<String>,
+    /// Encoded actors.
+    pub requested_by: String,
+    pub approved_by: Option<String>,
+    /// The policy versions the install was consented under.
+    pub policy_version: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+/// A tenant's policy for what its people may install and agents may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantPolicy {
+    pub org_id: domain::OrgId,
+    pub version: String,
+    /// `low`…`critical`: nothing riskier may be granted or called.
+    pub max_risk: String,
+    pub blocked_capabilities: Vec<String>,
+    pub blocked_categories: Vec<String>,
+    /// Members may only request installs; a tenant admin approves.
+    pub members_request: bool,
+    pub updated_at: i64,
+    pub updated_by: String,
+}

@@ -426,7 +426,7 @@ impl WriteTx {
 }
 
 impl OrgWriter<'_> {
-    async fn scoped(&self) -> Result<()> {
+    pub(crate) async fn scoped(&self) -> Result<()> {
         crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await
     }
 

@@ -1,0 +1,186 @@
+//! Installs and tenant policies, owned by the tenant's organization and
+//! reached only through its [`OrgReader`] / [`OrgWriter`]. Status changes are
+//! compare-and-set, so an uninstall and an approval cannot both win.
+
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use domain::{InstallId, ListingId};
+
+use crate::catalog::parse_id;
+use crate::entities::{install, tenant_policy};
+use crate::records::{Install, InstallStatus, TenantPolicy};
+use crate::write::json;
+use crate::{OrgReader, OrgWriter, Result, RowScope, StoreError};
+
+fn from_json(what: &str, s: &str) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn install_from(m: install::Model) -> Result<Install> {
+    Ok(Install {
+        id: parse_id(&m.id)?,
+        org_id: parse_id(&m.org_id)?,
+        listing_id: parse_id(&m.listing_id)?,
+        version_id: parse_id(&m.version_id)?,
+        status: InstallStatus::parse(&m.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad install status {:?}", m.status)))?,
+        granted_tools: from_json("granted tools", &m.granted_tools)?,
+        granted_scopes: from_json("granted scopes", &m.granted_scopes)?,
+        requested_by: m.requested_by,
+        approved_by: m.approved_by,
+        policy_version: m.policy_version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        removed_at: m.removed_at,
+    })
+}
+
+fn policy_from(m: tenant_policy::Model) -> Result<TenantPolicy> {
+    Ok(TenantPolicy {
+        org_id: parse_id(&m.org_id)?,
+        blocked_capabilities: from_json("blocked capabilities", &m.blocked_capabilities)?,
+        blocked_categories: from_json("blocked categories", &m.blocked_categories)?,
+        version: m.version,
+        max_risk: m.max_risk,
+        members_request: m.members_request,
+        updated_at: m.updated_at,
+        updated_by: m.updated_by,
+    })
+}
+
+impl OrgReader<'_> {
+    /// The tenant's installs, newest first (removed ones included).
+    pub async fn installs(&self) -> Result<Vec<Install>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
+        install::Entity::find()
+            .filter(install::Column::OrgId.eq(self.org.to_string()))
+            .order_by_desc(install::Column::CreatedAt)
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(install_from)
+            .collect()
+    }
+
+    pub async fn install(&self, id: InstallId) -> Result<Option<Install>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
+        install::Entity::find_by_id(id.to_string())
+            .filter(install::Column::OrgId.eq(self.org.to_string()))
+            .one(&tx)
+            .await?
+            .map(install_from)
+            .transpose()
+    }
+
+    /// The tenant's live (active or pending) install of a listing, if any.
+    pub async fn live_install_of(&self, listing: ListingId) -> Result<Option<Install>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
+        install::Entity::find()
+            .filter(install::Column::OrgId.eq(self.org.to_string()))
+            .filter(install::Column::ListingId.eq(listing.to_string()))
+            .filter(install::Column::Status.ne(InstallStatus::Removed.as_str()))
+            .one(&tx)
+            .await?
+            .map(install_from)
+            .transpose()
+    }
+
+    pub async fn tenant_policy(&self) -> Result<Option<TenantPolicy>> {
+        let tx = self.store.read_tx(RowScope::Org(self.org)).await?;
+        tenant_policy::Entity::find_by_id(self.org.to_string())
+            .one(&tx)
+            .await?
+            .map(policy_from)
+            .transpose()
+    }
+}
+
+impl OrgWriter<'_> {
+    pub async fn insert_install(&self, i: &Install) -> Result<()> {
+        self.scoped().await?;
+        install::Entity::insert(install::ActiveModel {
+            id: Set(i.id.to_string()),
+            org_id: Set(self.org.to_string()),
+            listing_id: Set(i.listing_id.to_string()),
+            version_id: Set(i.version_id.to_string()),
+            status: Set(i.status.as_str().to_owned()),
+            granted_tools: Set(json(&i.granted_tools)),
+            granted_scopes: Set(json(&i.granted_scopes)),
+            requested_by: Set(i.requested_by.clone()),
+            approved_by: Set(i.approved_by.clone()),
+            policy_version: Set(i.policy_version.clone()),
+            created_at: Set(i.created_at),
+            updated_at: Set(i.updated_at),
+            removed_at: Set(i.removed_at),
+        })
+        .exec_without_returning(&self.tx.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    /// Moves an install from `from` to `to` if it is still in `from`.
+    pub async fn move_install(
+        &self,
+        id: InstallId,
+        from: InstallStatus,
+        to: InstallStatus,
+        by: &str,
+        at: i64,
+    ) -> Result<bool> {
+        self.scoped().await?;
+        let mut q = install::Entity::update_many()
+            .col_expr(install::Column::Status, Expr::value(to.as_str()))
+            .col_expr(install::Column::UpdatedAt, Expr::value(at));
+        match to {
+            InstallStatus::Active => {
+                q = q.col_expr(install::Column::ApprovedBy, Expr::value(Some(by)));
+            }
+            InstallStatus::Removed => {
+                q = q.col_expr(install::Column::RemovedAt, Expr::value(Some(at)));
+            }
+            InstallStatus::Pending => {}
+        }
+        let n = q
+            .filter(install::Column::Id.eq(id.to_string()))
+            .filter(install::Column::OrgId.eq(self.org.to_string()))
+            .filter(install::Column::Status.eq(from.as_str()))
+            .exec(&self.tx.tx)
+            .await?
+            .rows_affected;
+        Ok(n == 1)
+    }
+
+    /// Sets the tenant's policy (one per tenant; a new version replaces it).
+    pub async fn put_tenant_policy(&self, p: &TenantPolicy) -> Result<()> {
+        self.scoped().await?;
+        tenant_policy::Entity::insert(tenant_policy::ActiveModel {
+            org_id: Set(self.org.to_string()),
+            version: Set(p.version.clone()),
+            max_risk: Set(p.max_risk.clone()),
+            blocked_capabilities: Set(json(&p.blocked_capabilities)),
+            blocked_categories: Set(json(&p.blocked_categories)),
+            members_request: Set(p.members_request),
+            updated_at: Set(p.updated_at),
+            updated_by: Set(p.updated_by.clone()),
+        })
+        .on_conflict(
+            OnConflict::column(tenant_policy::Column::OrgId)
+                .update_columns([
+                    tenant_policy::Column::Version,
+                    tenant_policy::Column::MaxRisk,
+                    tenant_policy::Column::BlockedCapabilities,
+                    tenant_policy::Column::BlockedCategories,
+                    tenant_policy::Column::MembersRequest,
+                    tenant_policy::Column::UpdatedAt,
+                    tenant_policy::Column::UpdatedBy,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.tx.tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,335 @@
+//! Installs with consent and tenant policy, on SQLite and PostgreSQL: exactly
+//! the grants chosen, high-risk tools only when ticked, the tenant's policy
+//! enforced at install time, members' requests waiting for an admin,
+//! uninstall revoking every grant, and other tenants seeing nothing.
+
+use services::installs::{InstallChoice, TenantPolicyInput};
+use services::records::InstallStatus;
+use services::{Actor, ServiceError};
+
+use crate::helpers::{TestApp, seeded_apps};
+
+const TENANT: &str = "contoso-health";
+const LISTING: &str = "filesystem-access";
+
+async fn user(app: &TestApp, email: &str) -> Actor {
+    Actor::User(
+        app.services
+            .store
+            .user_by_email(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+}
+
+fn choice(tools: &[&str], confirmed: &[&str]) -> InstallChoice {
+    InstallChoice {
+        version: None,
+        tools: tools.iter().map(|t| t.to_string()).collect(),
+        scopes: vec![],
+        confirmed: confirmed.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+fn fields(e: ServiceError) -> Vec<(String, String)> {
+    match e {
+        ServiceError::InvalidFields(f) => f,
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_tenant_admin_installs_exactly_the_grants_chosen() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let carla = user(&app, "admin@contoso.example").await;
+        // A high-risk tool needs an explicit tick; unknown tools and scopes are named.
+        let f = fields(
+            s.install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(&["read_file", "write_file"], &[]),
+            )
+            .await
+            .unwrap_err(),
+        );
+        assert!(
+            f.iter()
+                .any(|(k, m)| k == "confirmed" && m.contains("write_file") && m.contains("high")),
+            "{f:?}"
+        );
+        let f = fields(
+            s.install(
+                &carla,
+                TENANT,
+                LISTING,
+                &InstallChoice {
+                    scopes: vec!["admin:everything".into()],
+                    ..choice(&["no_such_tool"], &[])
+                },
+            )
+            .await
+            .unwrap_err(),
+        );
+        assert!(
+            f.iter()
+                .any(|(k, m)| k == "tools" && m.contains("no_such_tool"))
+        );
+        assert!(f.iter().any(|(k, _)| k == "scopes"));
+        let f = fields(
+            s.install(&carla, TENANT, LISTING, &choice(&[], &[]))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(f[0].0, "tools");
+        assert!(
+            s.tenant_installs(&carla, TENANT).await.unwrap().is_empty(),
+            "a refused install leaves nothing"
+        );
+
+        let i = s
+            .install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(
+                    &["read_file", "list_directory", "write_file"],
+                    &["write_file"],
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(i.status, InstallStatus::Active);
+        assert_eq!(
+            i.granted_tools,
+            vec!["list_directory", "read_file", "write_file"]
+        );
+        assert_eq!(i.policy_version, "steward-routing-2026.1+none");
+        let entries = s
+            .store
+            .audit_for_subject("install", &i.id.to_string(), 5)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].action, "install.created");
+        assert_eq!(entries[0].actor, carla_encoded(&carla));
+        assert_eq!(
+            entries[0].policy_version.as_deref(),
+            Some("steward-routing-2026.1+none")
+        );
+        assert!(entries[0].detail.contains("write_file"));
+        // One live install per listing.
+        assert!(matches!(
+            s.install(&carla, TENANT, LISTING, &choice(&["read_file"], &[]))
+                .await
+                .unwrap_err(),
+            ServiceError::Conflict(_)
+        ));
+
+        // Uninstalling revokes every grant, audited with what was revoked.
+        s.uninstall(&carla, TENANT, &i.id.to_string())
+            .await
+            .unwrap();
+        let after = &s.tenant_installs(&carla, TENANT).await.unwrap()[0];
+        assert_eq!(after.status, InstallStatus::Removed);
+        assert!(after.removed_at.is_some());
+        let entries = s
+            .store
+            .audit_for_subject("install", &i.id.to_string(), 5)
+            .await
+            .unwrap();
+        assert_eq!(entries[0].action, "install.removed");
+        assert!(entries[0].detail.contains("write_file"));
+        let events = s.store.outbox_for_subject(&i.id.to_string()).await.unwrap();
+        assert!(events.iter().any(|(t, _)| t == "install.grants_revoked"));
+        // Reinstalling after removal is allowed.
+        s.install(&carla, TENANT, LISTING, &choice(&["read_file"], &[]))
+            .await
+            .unwrap();
+        assert!(s.store.verify_audit_chain().await.unwrap().is_ok());
+    }
+}
+
+fn carla_encoded(a: &Actor) -> String {
+    match a {
+        Actor::User(u) => format!("user:{u}"),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn the_tenant_policy_limits_what_can_be_granted() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let carla = user(&app, "admin@contoso.example").await;
+        let f = fields(
+            s.set_tenant_policy(
+                &carla,
+                TENANT,
+                &TenantPolicyInput {
+                    max_risk: "extreme".into(),
+                    blocked_capabilities: vec!["telepathy".into()],
+                    blocked_categories: vec!["nowhere".into()],
+                    members_request: true,
+                },
+            )
+            .await
+            .unwrap_err(),
+        );
+        let keys: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(
+            keys.contains(&"max_risk")
+                && keys.contains(&"blocked_capabilities")
+                && keys.contains(&"blocked_categories")
+        );
+        let p = s
+            .set_tenant_policy(
+                &carla,
+                TENANT,
+                &TenantPolicyInput {
+                    max_risk: "medium".into(),
+                    blocked_capabilities: vec!["destructive".into()],
+                    blocked_categories: vec![],
+                    members_request: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.version, "tenant-v1");
+        let f = fields(
+            s.install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(&["read_file", "write_file"], &["write_file"]),
+            )
+            .await
+            .unwrap_err(),
+        );
+        assert!(
+            f.iter()
+                .any(|(_, m)| m.contains("write_file") && m.contains("at most medium")),
+            "{f:?}"
+        );
+        let i = s
+            .install(&carla, TENANT, LISTING, &choice(&["read_file"], &[]))
+            .await
+            .unwrap();
+        assert_eq!(i.policy_version, "steward-routing-2026.1+tenant-v1");
+        // A blocked category refuses the whole agent.
+        let p = s
+            .set_tenant_policy(
+                &carla,
+                TENANT,
+                &TenantPolicyInput {
+                    max_risk: "critical".into(),
+                    blocked_capabilities: vec![],
+                    blocked_categories: vec!["developer-tools".into()],
+                    members_request: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.version, "tenant-v2");
+        let f = fields(
+            s.install(
+                &carla,
+                TENANT,
+                "git-repository-tools",
+                &choice(&["git_status"], &[]),
+            )
+            .await
+            .unwrap_err(),
+        );
+        assert!(f.iter().any(|(k, _)| k == "listing"), "{f:?}");
+        // Only tenant admins set policy; other organizations' people get 404.
+        let tomas = user(&app, "admin@tailspin.example").await;
+        assert!(matches!(
+            s.set_tenant_policy(&tomas, TENANT, &TenantPolicyInput::default())
+                .await
+                .unwrap_err(),
+            ServiceError::NotFound
+        ));
+        assert!(matches!(
+            s.tenant_installs(&tomas, TENANT).await.unwrap_err(),
+            ServiceError::NotFound
+        ));
+        assert!(matches!(
+            s.uninstall(&tomas, "tailspin-retail", &i.id.to_string())
+                .await
+                .unwrap_err(),
+            ServiceError::NotFound
+        ));
+    }
+}
+
+#[tokio::test]
+async fn a_members_install_waits_for_an_admin() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let carla = user(&app, "admin@contoso.example").await;
+        let member = s
+            .create_user(
+                "mo@contoso.example",
+                "Mo Member",
+                "a long enough password",
+                false,
+            )
+            .await
+            .unwrap();
+        let org = s.store.org_by_slug(TENANT).await.unwrap().unwrap();
+        let tx = s.store.begin_write().await.unwrap();
+        tx.in_org(org.id)
+            .grant(member.id, services::domain::identity::Role::Member, 0)
+            .await
+            .unwrap();
+        tx.commit(
+            services::domain::audit::AuditRecord::new(
+                services::domain::audit::Actor::System,
+                "membership.granted",
+                "user",
+                member.id,
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let mo = Actor::User(member.id);
+        let i = s
+            .install(&mo, TENANT, LISTING, &choice(&["read_file"], &[]))
+            .await
+            .unwrap();
+        assert_eq!(i.status, InstallStatus::Pending);
+        // The member cannot approve; the admin can, once.
+        assert!(matches!(
+            s.approve_install(&mo, TENANT, &i.id.to_string())
+                .await
+                .unwrap_err(),
+            ServiceError::Forbidden
+        ));
+        s.approve_install(&carla, TENANT, &i.id.to_string())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.approve_install(&carla, TENANT, &i.id.to_string())
+                .await
+                .unwrap_err(),
+            ServiceError::Conflict(_)
+        ));
+        let now = &s.tenant_installs(&carla, TENANT).await.unwrap()[0];
+        assert_eq!(now.status, InstallStatus::Active);
+        assert_eq!(
+            now.approved_by.as_deref(),
+            Some(carla_encoded(&carla).as_str())
+        );
+        // A member cannot uninstall an active install.
+        assert!(matches!(
+            s.uninstall(&mo, TENANT, &i.id.to_string())
+                .await
+                .unwrap_err(),
+            ServiceError::Forbidden
+        ));
+    }
+}
