@@ -719,3 +719,67 @@ pub struct DashboardTiming {
     pub median_ms: Option<i64>,
     pub p90_ms: Option<i64>,
 }
+
+// ---- Tenant admin: installs with consent, tenant policy ----
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRow {
+    pub id: String,
+    pub listing_name: String,
+    pub listing_slug: String,
+    pub version: String,
+    pub status: String,
+    pub tools: Vec<String>,
+    pub scopes: Vec<String>,
+    pub policy_version: String,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantPolicyView {
+    pub version: String,
+    pub max_risk: String,
+    pub blocked_capabilities: Vec<String>,
+    pub blocked_categories: Vec<String>,
+    pub members_request: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantHomeView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub is_admin: bool,
+    pub installs: Vec<InstallRow>,
+    pub policy: Option<TenantPolicyView>,
+    /// (value, label) for the policy form.
+    pub capabilities: Vec<(String, String)>,
+    pub categories: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentTool {
+    pub name: String,
+    pub description: String,
+    pub risk: String,
+    pub capabilities: Vec<String>,
+    /// High or critical: granted only when ticked explicitly.
+    pub needs_tick: bool,
+    /// Why the tenant's policy forbids granting it, if it does.
+    pub blocked: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub is_admin: bool,
+    pub listing_slug: String,
+    pub listing_name: String,
+    pub publisher: String,
+    pub version: String,
+    pub tools: Vec<ConsentTool>,
+    pub scopes: Vec<String>,
+    pub installed: bool,
+    pub category_blocked: bool,
+    pub policy_version: Option<String>,
+}

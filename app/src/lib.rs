@@ -18,6 +18,7 @@ mod layout;
 mod pages;
 pub mod portal;
 pub mod review;
+pub mod tenant;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -106,7 +107,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/console/listings/:slug") view=pages::ConsoleListing ssr=SsrMode::Async />
                     <Route path=path!("/console/audit") view=pages::ConsoleAudit ssr=SsrMode::Async />
                     <Route path=path!("/console/dashboard") view=pages::ConsoleDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/tenant") view=pages::Tenant />
+                    <Route path=path!("/tenant") view=pages::TenantPage ssr=SsrMode::Async />
+                    <Route path=path!("/tenant/:org") view=pages::TenantOrg ssr=SsrMode::Async />
+                    <Route path=path!("/tenant/:org/install/:listing") view=pages::TenantInstall ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />
                     <Route path=path!("/account") view=pages::Account ssr=SsrMode::Async />

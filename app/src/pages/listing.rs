@@ -65,6 +65,7 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
         <header class="page-header">
             <h1>{l.name.clone()}</h1>
             <p class="lede">{l.summary.clone()}</p>
+            <p><a class="button primary" id="install-link" href=format!("/tenant?install={}", l.slug)>"Install in your organization"</a></p>
         </header>
         <div class="two-col">
             <div class="stack">

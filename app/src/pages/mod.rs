@@ -11,6 +11,7 @@ mod not_found;
 mod portal;
 mod review;
 pub(crate) mod surfaces;
+mod tenant;
 
 pub use account::{AcceptInvitationPage, Account, OrgMembers, OrgTokens, urlencode};
 pub use audit::ConsoleAudit;
@@ -23,7 +24,7 @@ pub use listing::Listing;
 pub use not_found::NotFound;
 pub use portal::{Portal, PortalDiff, PortalListing, PortalOrg, PortalVersion};
 pub use review::{ConsoleListing, ReviewCase, ReviewQueue, ReviewQueues};
-pub use surfaces::Tenant;
+pub use tenant::{TenantInstall, TenantOrg, TenantPage};
 
 use leptos::prelude::*;
 

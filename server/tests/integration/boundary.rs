@@ -50,6 +50,8 @@ const ORG_PAGES: &[&str] = &[
     "/portal/{slug}/{listing}",
     "/portal/{slug}/{listing}/v/{version}",
     "/portal/{slug}/{listing}/diff",
+    "/tenant/{slug}",
+    "/tenant/{slug}/install/{listing}",
 ];
 
 /// Operator console pages that name no organization: refused to anyone who is
@@ -457,6 +459,23 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
                 ("body", "sneaky"),
                 ("reason", "sneaky"),
             ]),
+        ),
+        "/api/tenant_home" => (Kind::Org, v(&[("org", slug)])),
+        "/api/consent_screen" => (Kind::Org, v(&[("org", slug), ("listing", "a-listing")])),
+        "/api/install_agent" => (
+            Kind::Org,
+            v(&[("org", slug), ("listing", "a-listing"), ("tools[]", "t")]),
+        ),
+        "/api/approve_install" | "/api/uninstall_agent" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("id", "0190f1c2-0000-7000-8000-000000000000"),
+            ]),
+        ),
+        "/api/save_tenant_policy" => (
+            Kind::Org,
+            v(&[("org", slug), ("max_risk", "low"), ("members_request", "1")]),
         ),
         "/api/version_diff" => (
             Kind::Org,

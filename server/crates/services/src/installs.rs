@@ -101,7 +101,91 @@ fn install_event(kind: &str, i: &Install, slug: Option<&str>) -> NewEvent {
     }
 }
 
+/// An install with what it refers to, for the tenant's pages.
+#[derive(Clone, Debug)]
+pub struct InstallView {
+    pub install: Install,
+    pub listing: Option<Listing>,
+    pub version: Option<Version>,
+}
+
+/// The tenant's home: its installs and policy, and whether the viewer administers it.
+#[derive(Clone, Debug)]
+pub struct TenantHome {
+    pub org: Org,
+    pub is_admin: bool,
+    pub installs: Vec<InstallView>,
+    pub policy: Option<TenantPolicy>,
+}
+
+/// What the consent screen shows before an install.
+#[derive(Clone, Debug)]
+pub struct ConsentScreen {
+    pub org: Org,
+    pub is_admin: bool,
+    pub listing: Listing,
+    pub publisher: Option<Org>,
+    pub version: Version,
+    pub tools: Vec<ToolRisk>,
+    pub scopes: Vec<String>,
+    pub policy: Option<TenantPolicy>,
+    pub installed: bool,
+}
+
 impl Services {
+    /// The tenant's installs (with their listings and versions) and policy.
+    pub async fn tenant_home(&self, actor: &Actor, tenant_slug: &str) -> Result<TenantHome> {
+        let (org, roles) = self.tenant(actor, tenant_slug).await?;
+        let reader = self.store.in_org(org.id);
+        let mut installs = Vec::new();
+        for i in reader.installs().await? {
+            let listing = self.store.listing_by_id(i.listing_id).await?;
+            let version = match &listing {
+                Some(l) => self
+                    .store
+                    .versions_of(l.id)
+                    .await?
+                    .into_iter()
+                    .find(|v| v.id == i.version_id),
+                None => None,
+            };
+            installs.push(InstallView {
+                install: i,
+                listing,
+                version,
+            });
+        }
+        Ok(TenantHome {
+            is_admin: roles.contains(&Role::TenantAdmin),
+            policy: reader.tenant_policy().await?,
+            installs,
+            org,
+        })
+    }
+
+    /// Everything a tenant admin reads before installing `listing_slug`.
+    pub async fn consent_screen(
+        &self,
+        actor: &Actor,
+        tenant_slug: &str,
+        listing_slug: &str,
+    ) -> Result<ConsentScreen> {
+        let (org, roles) = self.tenant(actor, tenant_slug).await?;
+        let (listing, version) = self.installable(listing_slug, None).await?;
+        let reader = self.store.in_org(org.id);
+        Ok(ConsentScreen {
+            is_admin: roles.contains(&Role::TenantAdmin),
+            publisher: self.store.org_by_id(listing.org_id).await?,
+            tools: tool_risks(&version),
+            scopes: version.manifest.all_scopes(),
+            policy: reader.tenant_policy().await?,
+            installed: reader.live_install_of(listing.id).await?.is_some(),
+            org,
+            listing,
+            version,
+        })
+    }
+
     /// The tenant organization `slug`, if the actor is a member (else 404).
     async fn tenant(&self, actor: &Actor, slug: &str) -> Result<(Org, Vec<Role>)> {
         let (org, roles) = self.member_org(actor, slug).await?;

@@ -145,6 +145,16 @@ impl Store {
             .transpose()
     }
 
+    /// A listing the public may see, by id.
+    pub async fn listing_by_id(&self, id: domain::ListingId) -> Result<Option<Listing>> {
+        let tx = self.read_tx(RowScope::Public).await?;
+        listing::Entity::find_by_id(id.to_string())
+            .one(&tx)
+            .await?
+            .map(listing_from)
+            .transpose()
+    }
+
     /// Every version of a listing, newest first.
     pub async fn versions_of(&self, listing: domain::ListingId) -> Result<Vec<Version>> {
         let tx = self.read_tx(RowScope::Public).await?;
