@@ -170,6 +170,7 @@ pub fn routes() -> Vec<(&'static str, Method, Access, MethodRouter<Services>)> {
             get(get_listing),
         ),
         ("/whoami", Method::GET, Access::Token, get(whoami)),
+        ("/authorize", Method::POST, Access::Token, post(authorize)),
         (
             "/listings/{slug}/versions",
             Method::POST,
@@ -261,6 +262,67 @@ async fn whoami(
         token_id: t.id.to_string(),
         organization: org.slug,
         scopes: t.scopes.iter().map(|s| s.as_str()).collect(),
+    }))
+}
+
+/// `POST /api/v1/authorize`: what a gateway asks before each tool call.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizeBody {
+    #[serde(default)]
+    install_id: Option<String>,
+    #[serde(default)]
+    agent_id: Option<String>,
+    tool: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    /// Free-form call context (kept out of the decision for now).
+    #[serde(default)]
+    #[allow(dead_code)]
+    context: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+struct AuthorizeAnswer {
+    decision: &'static str,
+    reason: &'static str,
+    message: &'static str,
+    policy_version: String,
+    decision_id: String,
+}
+
+async fn authorize(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    Bearer(t): Bearer,
+    body: Result<Json<AuthorizeBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<AuthorizeAnswer>, Response> {
+    let Json(b) = body.map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Bad request body")
+            .detail(format!(
+                "send JSON: {{\"install_id\" or \"agent_id\", \"tool\", \"scopes\"?}} ({})",
+                e.body_text()
+            ))
+            .into_response()
+    })?;
+    let out = s
+        .authorize(
+            &services::Actor::Token(t),
+            &services::authorize::AuthorizeRequest {
+                install_id: b.install_id,
+                agent_id: b.agent_id,
+                tool: b.tool,
+                scopes: b.scopes,
+            },
+        )
+        .await
+        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+    Ok(Json(AuthorizeAnswer {
+        decision: if out.decision.allow { "allow" } else { "deny" },
+        reason: out.decision.reason.code(),
+        message: out.decision.reason.message(),
+        policy_version: out.decision.policy_version.to_string(),
+        decision_id: out.decision_id,
     }))
 }
 

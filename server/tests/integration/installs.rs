@@ -333,3 +333,212 @@ async fn a_members_install_waits_for_an_admin() {
         ));
     }
 }
+
+async fn authorize_token(app: &TestApp, email: &str, tenant: &str) -> String {
+    let b = crate::helpers::Browser::new(app);
+    b.sign_in(email, services::demo::DEMO_PASSWORD).await;
+    let res = b
+        .call(
+            "create_token",
+            &[
+                ("slug", tenant),
+                ("name", "gateway"),
+                ("scopes[]", "authorize"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json::<serde_json::Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn ask(app: &TestApp, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let res = app
+        .client
+        .post(app.url("/api/v1/authorize"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn the_decision_point_allows_exactly_what_was_granted_and_follows_changes_at_once() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let carla = user(&app, "admin@contoso.example").await;
+        let olivia = user(&app, "ops@steward.example").await;
+        let token = authorize_token(&app, "admin@contoso.example", TENANT).await;
+        let i = s
+            .install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(&["read_file", "list_directory"], &[]),
+            )
+            .await
+            .unwrap();
+        let id = i.id.to_string();
+        let call = |tool: &str| serde_json::json!({"install_id": id, "tool": tool});
+
+        let (st, d) = ask(&app, &token, call("read_file")).await;
+        assert_eq!(st, 200, "{d}");
+        assert_eq!(d["decision"], "allow");
+        assert_eq!(d["reason"], "granted");
+        assert_eq!(d["policy_version"], "steward-routing-2026.1+none");
+        assert!(d["decision_id"].as_str().unwrap().len() >= 32);
+        for (tool, reason) in [
+            ("write_file", "tool_not_granted"),
+            ("launch_missiles", "unknown_tool"),
+        ] {
+            let (_, d) = ask(&app, &token, call(tool)).await;
+            assert_eq!(
+                (d["decision"].as_str(), d["reason"].as_str()),
+                (Some("deny"), Some(reason))
+            );
+        }
+        let (_, d) = ask(
+            &app,
+            &token,
+            serde_json::json!({"install_id": id, "tool": "read_file", "scopes": ["repo:write"]}),
+        )
+        .await;
+        assert_eq!(d["reason"], "scope_not_granted");
+        // By agent id (the listing), too.
+        let (_, d) = ask(
+            &app,
+            &token,
+            serde_json::json!({"agent_id": i.listing_id.to_string(), "tool": "list_directory"}),
+        )
+        .await;
+        assert_eq!(d["decision"], "allow");
+
+        // A suspension is in force on the very next call; reinstating lifts it.
+        s.enforce(
+            &olivia,
+            LISTING,
+            services::records::Enforcement::Suspend,
+            "investigating",
+        )
+        .await
+        .unwrap();
+        let (_, d) = ask(&app, &token, call("read_file")).await;
+        assert_eq!(
+            (d["decision"].as_str(), d["reason"].as_str()),
+            (Some("deny"), Some("listing_suspended"))
+        );
+        s.enforce(
+            &olivia,
+            LISTING,
+            services::records::Enforcement::Reinstate,
+            "cleared",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            ask(&app, &token, call("read_file")).await.1["decision"],
+            "allow"
+        );
+
+        // A tenant policy tightened after the install applies to the next call.
+        s.set_tenant_policy(
+            &carla,
+            TENANT,
+            &TenantPolicyInput {
+                max_risk: "critical".into(),
+                blocked_capabilities: vec!["read_data".into(), "filesystem".into()],
+                blocked_categories: vec![],
+                members_request: true,
+            },
+        )
+        .await
+        .unwrap();
+        let (_, d) = ask(&app, &token, call("read_file")).await;
+        assert_eq!(d["reason"], "capability_blocked", "{d}");
+        assert_eq!(d["policy_version"], "steward-routing-2026.1+tenant-v1");
+
+        // Another tenant's token learns nothing about this install.
+        let other = authorize_token(&app, "admin@tailspin.example", "tailspin-retail").await;
+        let (st, d) = ask(&app, &other, call("read_file")).await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            (d["decision"].as_str(), d["reason"].as_str()),
+            (Some("deny"), Some("unknown_install"))
+        );
+
+        // Uninstalling revokes at once.
+        s.uninstall(&carla, TENANT, &id).await.unwrap();
+        let (_, d) = ask(&app, &token, call("list_directory")).await;
+        assert_eq!(d["reason"], "install_removed");
+    }
+}
+
+#[tokio::test]
+async fn the_decision_point_refuses_bad_questions_and_wrong_tokens() {
+    for app in seeded_apps().await {
+        let token = authorize_token(&app, "admin@contoso.example", TENANT).await;
+        for (body, status) in [
+            (serde_json::json!({"tool": "read_file"}), 422),
+            (
+                serde_json::json!({"install_id": "x", "agent_id": "y", "tool": "t"}),
+                422,
+            ),
+            (serde_json::json!({"install_id": "x", "tool": ""}), 422),
+            (serde_json::json!({"install_id": "x"}), 400),
+            (
+                serde_json::json!({"install_id": "x", "tool": "t", "colour": "red"}),
+                400,
+            ),
+        ] {
+            let (st, d) = ask(&app, &token, body.clone()).await;
+            assert_eq!(st, status, "{body} → {d}");
+            assert!(d["type"].as_str().unwrap().starts_with("https://"), "{d}");
+        }
+        // An id that names nothing is a deny, not an error.
+        let (st, d) = ask(
+            &app,
+            &token,
+            serde_json::json!({"install_id": "not-an-id", "tool": "t"}),
+        )
+        .await;
+        assert_eq!((st, d["reason"].as_str()), (200, Some("unknown_install")));
+        // A token without the scope, and a publisher's token, are refused.
+        let b = crate::helpers::Browser::new(&app);
+        b.sign_in("admin@contoso.example", services::demo::DEMO_PASSWORD)
+            .await;
+        let res = b
+            .call(
+                "create_token",
+                &[
+                    ("slug", TENANT),
+                    ("name", "reader"),
+                    ("scopes[]", "events:read"),
+                ],
+            )
+            .await;
+        let reader = res.json::<serde_json::Value>().await.unwrap()["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (st, _) = ask(
+            &app,
+            &reader,
+            serde_json::json!({"install_id": "x", "tool": "t"}),
+        )
+        .await;
+        assert_eq!(st, 403);
+        let publisher = authorize_token(&app, "owner@northwind.example", "northwind-labs").await;
+        let (st, _) = ask(
+            &app,
+            &publisher,
+            serde_json::json!({"install_id": "x", "tool": "t"}),
+        )
+        .await;
+        assert_eq!(st, 403);
+    }
+}

@@ -8,6 +8,7 @@
 //! map the result to what they show.
 
 pub mod audit;
+pub mod authorize;
 mod catalog;
 pub mod dashboard;
 pub mod demo;
