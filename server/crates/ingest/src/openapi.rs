@@ -114,7 +114,7 @@ pub(crate) fn read_value(doc: &Value) -> Result<Manifest, IngestError> {
     match doc.get("paths") {
         None | Some(Value::Null) => {}
         Some(Value::Object(paths)) => {
-            for (path, item) in paths {
+            for (path, item) in crate::util::sorted(paths) {
                 let at = join_pointer("/paths", path);
                 let item = resolve(doc, item);
                 let Some(item_obj) = item.as_object() else {
@@ -540,7 +540,7 @@ impl Security {
             return out;
         };
         let used = used_schemes(doc);
-        for (scheme_name, scheme) in schemes {
+        for (scheme_name, scheme) in crate::util::sorted(schemes) {
             let scheme = resolve(doc, scheme);
             let required = used.contains(scheme_name.as_str());
             let description = str_field(scheme, "description").map(str::to_string);
@@ -561,7 +561,7 @@ impl Security {
                             .and_then(|f| f.get(flow))
                             .and_then(|f| f.get("scopes"))
                             .and_then(Value::as_object);
-                        for (scope, text) in scopes.into_iter().flatten() {
+                        for (scope, text) in scopes.into_iter().flat_map(crate::util::sorted) {
                             if out.scopes.iter().any(|s| &s.name == scope) {
                                 continue;
                             }

@@ -648,7 +648,7 @@ fn normalize(doc: &Value, index: usize) -> Manifest {
             }
         }
         if let Some(vars) = variables.and_then(Value::as_object) {
-            for (name, var) in vars {
+            for (name, var) in crate::util::sorted(vars) {
                 if flag(var, "isSecret", "is_secret") == Some(true) {
                     secrets.push(name.clone(), SecretLocation::Query, var);
                 }

@@ -2,6 +2,15 @@
 
 use serde_json::Value;
 
+/// An object's entries sorted by key, so what the readers produce does not
+/// depend on whether `serde_json` keeps document order (its `preserve_order`
+/// feature, which another crate in a build may turn on).
+pub(crate) fn sorted(m: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut v: Vec<(&String, &Value)> = m.iter().collect();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v
+}
+
 /// Escapes one JSON pointer segment (RFC 6901).
 pub(crate) fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
