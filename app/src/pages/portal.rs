@@ -32,12 +32,12 @@ where
     }
 }
 
-fn param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
+pub(super) fn param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
     let params = use_params_map();
     move || params.read().get(key).unwrap_or_default()
 }
 
-fn state_badge(state: String, label: String) -> impl IntoView {
+pub(super) fn state_badge(state: String, label: String) -> impl IntoView {
     view! { <span class=format!("badge status-{state}")>{label}</span> }
 }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
 use super::account::SignInPrompt;
@@ -13,10 +13,7 @@ use crate::AppError;
 use crate::dto::*;
 use crate::review::*;
 
-fn param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
-    let params = use_params_map();
-    move || params.read().get(key).unwrap_or_default()
-}
+use super::portal::param;
 
 /// Console pages: not signed in → sign in; not an operator → what the console is.
 fn console_guarded<T, V: IntoView + 'static>(
@@ -35,9 +32,7 @@ fn risk_badge(risk: String) -> impl IntoView {
     view! { <span class=format!("badge risk-{risk}")>{risk.clone()}</span> }
 }
 
-fn state_badge(state: String, label: String) -> impl IntoView {
-    view! { <span class=format!("badge status-{state}")>{label}</span> }
-}
+use super::portal::state_badge;
 
 /// The console's sub-navigation.
 #[component]

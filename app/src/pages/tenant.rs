@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::account::guarded;
 use super::auth::{FormError, field_error};
@@ -13,10 +13,7 @@ use crate::auth::me;
 use crate::dto::*;
 use crate::tenant::*;
 
-fn param(key: &'static str) -> impl Fn() -> String + Copy + Send + Sync {
-    let params = use_params_map();
-    move || params.read().get(key).unwrap_or_default()
-}
+use super::portal::param;
 
 /// `/tenant`: your tenant organizations (or what the tenant admin is).
 /// With `?install=SLUG`, each links to that listing's consent screen.

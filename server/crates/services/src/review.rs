@@ -1244,44 +1244,44 @@ impl Services {
             .await?;
         let reader = self.store.in_org(org.id);
         let messages = reader.messages(v.id).await?;
-        // The publisher sees which team wrote, not who.
-        let mut names = HashMap::new();
-        for m in &messages {
-            let name = match m.side {
-                Side::Publisher => self
-                    .names(vec![m.author.clone()])
-                    .await?
-                    .remove(&m.author)
-                    .unwrap_or_default(),
-                Side::Reviewer => "Marketplace review".into(),
-            };
-            names.insert(m.id, name);
-        }
         let mut timeline = self
             .store
             .audit_for_subject("listing_version", &v.id.to_string(), 200)
             .await?;
         timeline.retain(|e| !e.action.starts_with("operator."));
-        let members: Vec<String> = reader
+        // The publisher knows its own people by name and sees which side wrote,
+        // never which operator: one read of the members names them all.
+        let members: HashMap<String, String> = reader
             .members()
             .await?
             .into_iter()
-            .map(|m| format!("user:{}", m.user_id))
+            .map(|m| (format!("user:{}", m.user_id), m.display_name))
             .collect();
-        let mut actor_names = HashMap::new();
-        for e in &timeline {
-            let name = if members.contains(&e.actor) || e.actor.starts_with("service:") {
-                self.names(vec![e.actor.clone()])
-                    .await?
-                    .remove(&e.actor)
-                    .unwrap_or_default()
-            } else if e.actor == "system" {
-                "Steward".to_owned()
-            } else {
-                "Marketplace review".to_owned()
-            };
-            actor_names.insert(e.actor.clone(), name);
-        }
+        let name_of = |actor: &str| -> String {
+            match members.get(actor) {
+                Some(n) => n.clone(),
+                None if actor == "system" => "Steward".into(),
+                None if actor.starts_with("service:") => "API token".into(),
+                None => "Marketplace review".into(),
+            }
+        };
+        let mut names: HashMap<MessageId, String> = messages
+            .iter()
+            .map(|m| {
+                let n = match m.side {
+                    Side::Reviewer => "Marketplace review".to_owned(),
+                    Side::Publisher => members
+                        .get(&m.author)
+                        .cloned()
+                        .unwrap_or_else(|| "a former member".into()),
+                };
+                (m.id, n)
+            })
+            .collect();
+        let actor_names: HashMap<String, String> = timeline
+            .iter()
+            .map(|e| (e.actor.clone(), name_of(&e.actor)))
+            .collect();
         Ok(PublisherReview {
             actor_names,
             cases: reader.cases_of_version(v.id).await?,

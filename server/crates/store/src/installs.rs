@@ -10,12 +10,9 @@ use domain::{InstallId, ListingId};
 use crate::catalog::parse_id;
 use crate::entities::{install, tenant_policy};
 use crate::records::{Install, InstallStatus, TenantPolicy};
+use crate::review::from_json;
 use crate::write::json;
 use crate::{OrgReader, OrgWriter, Result, RowScope, StoreError};
-
-fn from_json(what: &str, s: &str) -> Result<Vec<String>> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
 
 fn install_from(m: install::Model) -> Result<Install> {
     Ok(Install {

@@ -28,7 +28,7 @@ fn corrupt(what: &str, v: impl std::fmt::Debug) -> StoreError {
     StoreError::Corrupt(format!("bad {what} {v:?}"))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
