@@ -8,11 +8,17 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn package_dir() -> PathBuf {
-    // Where cargo runs the test from (set at run time), else where it was built:
-    // a binary reused from another checkout must not look in that checkout.
-    let crate_dir = std::env::var("CARGO_MANIFEST_DIR")
-        .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
-    let node_modules = Path::new(&crate_dir).join("../../../end2end/node_modules");
+    // The checkout cargo runs the test in (its package dir is set at run time;
+    // the repository root is an ancestor), else the one it was built in: a test
+    // binary reused from another checkout must not look in that checkout.
+    let run_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let node_modules = Path::new(&run_dir)
+        .ancestors()
+        .map(|d| d.join("end2end/node_modules"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../end2end/node_modules")
+        });
     let entry = node_modules.join("@modelcontextprotocol/server-everything/dist/index.js");
     if !node_modules.is_dir() || !entry.is_file() {
         panic!(
