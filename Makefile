@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= /var/tmp/steward-target
 BIN := $(CARGO_TARGET_DIR)/debug/steward
 
 # Crates built for the server (ssr); `frontend` (hydrate) is linted on its own.
-SSR_PKGS := -p server -p app -p services -p store -p evidence -p domain -p migrations -p ingest -p mcp_remote -p classifier -p model_review -p authz
+SSR_PKGS := -p server -p app -p services -p store -p evidence -p domain -p migrations -p ingest -p mcp_remote -p classifier -p model_review -p authz -p webhooks
 
 .PHONY: run test build site site-release tools tools-test fmt-check clippy unit e2e bench clean-data
 
