@@ -273,6 +273,9 @@ struct AuthorizeBody {
     install_id: Option<String>,
     #[serde(default)]
     agent_id: Option<String>,
+    /// The tenant (id or short name): required with a gateway token.
+    #[serde(default)]
+    tenant: Option<String>,
     tool: String,
     #[serde(default)]
     scopes: Vec<String>,
@@ -300,7 +303,7 @@ async fn authorize(
     let Json(b) = body.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Bad request body")
             .detail(format!(
-                "send JSON: {{\"install_id\" or \"agent_id\", \"tool\", \"scopes\"?}} ({})",
+                "send JSON: {{\"install_id\" or \"agent_id\", \"tool\", \"scopes\"?, \"tenant\"?}} ({})",
                 e.body_text()
             ))
             .into_response()
@@ -311,6 +314,7 @@ async fn authorize(
             &services::authorize::AuthorizeRequest {
                 install_id: b.install_id,
                 agent_id: b.agent_id,
+                tenant: b.tenant,
                 tool: b.tool,
                 scopes: b.scopes,
             },

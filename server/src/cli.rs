@@ -190,7 +190,8 @@ async fn open(config: &Config) -> Result<Services, ExitCode> {
     Ok(Services::new(store, evidence)
         .with_prober(prober(config)?)
         .with_remote_allow_private(config.fetch_allow_private)
-        .with_model(config.model.clone()))
+        .with_model(config.model.clone())
+        .with_token_rate(config.token_rate))
 }
 
 async fn migrate(services: &Services) -> Result<(), ExitCode> {
@@ -552,6 +553,9 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         .unwrap_or_default();
     // Screening of submitted versions: durable jobs, taken over after a crash.
     services.spawn_screening_worker();
+    // The runtime permission check's cache, kept in step with every process.
+    let (stop_feed, feed_stopped) = tokio::sync::watch::channel(false);
+    let feed = services.spawn_decision_feed(feed_stopped);
     {
         use tower_sessions::ExpiredDeletion;
         let sessions = services.store.session_store();
@@ -624,7 +628,11 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         database = ?config.database_url.engine(),
         "Steward is listening on http://{local}"
     );
-    match http::serve(listener, http::router(state), shutdown_signal()).await {
+    let served = http::serve(listener, http::router(state), shutdown_signal()).await;
+    // Leave the set of processes writers wait for, and write the last counts.
+    let _ = stop_feed.send(true);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), feed).await;
+    match served {
         Ok(()) => {
             tracing::info!("shut down cleanly");
             ExitCode::SUCCESS

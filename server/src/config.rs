@@ -42,6 +42,8 @@ pub struct Config {
     /// How often `serve` signs a checkpoint of the audit chain's head (when it
     /// moved); `None` when STEWARD_AUDIT_CHECKPOINT_SECS is 0.
     pub audit_checkpoint: Option<std::time::Duration>,
+    /// Calls a second one API token may make (STEWARD_TOKEN_RATE; default 6,000).
+    pub token_rate: u32,
 }
 
 /// Reads STEWARD_OIDC_PROVIDERS=name[,name...] and, for each NAME,
@@ -278,6 +280,18 @@ impl Config {
                 }
             },
         };
+        let token_rate = match env("STEWARD_TOKEN_RATE").filter(|s| !s.trim().is_empty()) {
+            None => 6_000,
+            Some(s) => match s.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    problems.push(format!(
+                        "STEWARD_TOKEN_RATE: {s:?} is not a number of calls a second (1 or more)"
+                    ));
+                    6_000
+                }
+            },
+        };
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -309,6 +323,7 @@ impl Config {
                     model,
                     verify_recheck,
                     audit_checkpoint,
+                    token_rate,
                 },
                 secret_env,
             )),

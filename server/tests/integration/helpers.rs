@@ -48,6 +48,9 @@ pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider
     if seed {
         services.seed_demo().await.unwrap();
     }
+    // As `steward serve` does: decisions come from the in-memory cache.
+    let (stop_feed, feed_stopped) = tokio::sync::watch::channel(false);
+    services.spawn_decision_feed(feed_stopped);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     let state = AppState {
@@ -59,8 +62,9 @@ pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider
         oidc: std::sync::Arc::new(oidc),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, router(state), async {
+    tokio::spawn(serve(listener, router(state), async move {
         let _ = rx.await;
+        let _ = stop_feed.send(true);
     }));
     TestApp {
         base: format!("http://{addr}"),

@@ -4,6 +4,7 @@
 mod audit;
 mod boundary;
 mod dashboard;
+mod decisions;
 mod helpers;
 mod http_api;
 mod identity;

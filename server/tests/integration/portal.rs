@@ -1122,6 +1122,7 @@ async fn the_model_reviewer_adds_findings_in_the_background_and_never_blocks() {
             id: services::domain::TokenId::new(),
             org: org.id,
             scopes: vec![services::domain::identity::Scope::ListingsWrite],
+            kind: services::TokenOrgKind::Other,
         });
         let tools = br#"{"tools":[{"name":"add","description":"Add two numbers","inputSchema":{"type":"object","properties":{"a":{"type":"number"},"sidenote":{"type":"string"}}}}]}"#;
         let doc = || services::portal::ManifestSource::Document {

@@ -1,19 +1,29 @@
 //! The runtime permission check: may this tenant's agent call this tool now?
 //!
-//! Deny by default. Each call reads the tenant's install, its grants, the
-//! installed version's state and the tenant's policy from the database, so a
-//! suspension, an uninstall or a revoked grant takes effect on the very next
-//! call on every server process; `authz` (Cedar as the reference, the compiled
-//! structure deciding) turns those facts into the decision. Caching the
-//! compiled structure between calls is the next step for speed (see the notes
-//! on the issue).
+//! Deny by default. The facts (the tenant's installs, their grants, the
+//! installed versions' listing state and tools, the tenant's policy) are
+//! compiled per tenant into an `authz::Compiled` (Cedar is the reference it
+//! is held to) and kept in memory by [`crate::decisions`] until a change
+//! names them; every process applies a change before the change returns to
+//! whoever made it, so a suspension, an uninstall or a revoked grant takes
+//! effect on the very next call everywhere. Without a live feed each call
+//! reads its facts from the database.
+//!
+//! Who may ask: a tenant's token with the `authorize` scope, about its own
+//! installs; or a gateway token (an operator organization's token with that
+//! scope), naming the tenant.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use domain::identity::Scope;
 use domain::listing::VersionState;
 use domain::org::OrgKind;
-use domain::{InstallId, ListingId};
-use store::records::{Install, InstallStatus};
+use domain::{ListingId, OrgId};
+use store::records::{Install, InstallStatus, Listing, Version};
 
+use crate::decisions::TenantEntry;
+use crate::identity::TokenOrgKind;
 use crate::installs::tool_risks;
 use crate::{Actor, Result, ServiceError, Services};
 
@@ -23,6 +33,9 @@ pub struct AuthorizeRequest {
     pub install_id: Option<String>,
     /// The listing id (the agent's stable identity).
     pub agent_id: Option<String>,
+    /// The tenant (id or short name): required with a gateway token; a
+    /// tenant's token may only name itself.
+    pub tenant: Option<String>,
     pub tool: String,
     pub scopes: Vec<String>,
 }
@@ -45,8 +58,9 @@ fn risk(s: &str) -> authz::Risk {
 }
 
 impl Services {
-    /// Decides one tool call for the token's tenant. Only a tenant's token
-    /// with the `authorize` scope may ask, and only about its own installs.
+    /// Decides one tool call. Only a token with the `authorize` scope may ask:
+    /// a tenant's, about its own installs, or a gateway (operator) token,
+    /// about the tenant the request names.
     pub async fn authorize(
         &self,
         actor: &Actor,
@@ -59,12 +73,6 @@ impl Services {
             });
         };
         token.require(Scope::Authorize)?;
-        let tenant = self
-            .store
-            .org_by_id(token.org)
-            .await?
-            .filter(|o| o.kind == OrgKind::Tenant)
-            .ok_or(ServiceError::Forbidden)?;
         let mut errs = Vec::new();
         let tool = req.tool.trim();
         if tool.is_empty() || tool.len() > 200 {
@@ -82,41 +90,115 @@ impl Services {
         if req.scopes.len() > 100 {
             errs.push(("scopes".to_owned(), "at most 100 scopes".to_owned()));
         }
+        let tenant = match token.kind {
+            TokenOrgKind::Tenant => match req.tenant.as_deref() {
+                // A tenant's token speaks for its own tenant only.
+                Some(t) if t != token.org.to_string() && !self.is_slug_of(t, token.org).await? => {
+                    return Err(ServiceError::Forbidden);
+                }
+                _ => Some(token.org),
+            },
+            TokenOrgKind::Operator => match req.tenant.as_deref().map(str::trim) {
+                None | Some("") => {
+                    errs.push((
+                        "tenant".to_owned(),
+                        "a gateway token names the tenant (its id or short name)".to_owned(),
+                    ));
+                    None
+                }
+                Some(t) => match self.tenant_id(t).await? {
+                    Some(id) => Some(id),
+                    None => {
+                        errs.push(("tenant".to_owned(), "no such tenant".to_owned()));
+                        None
+                    }
+                },
+            },
+            TokenOrgKind::Other => return Err(ServiceError::Forbidden),
+        };
         if !errs.is_empty() {
             return Err(ServiceError::InvalidFields(errs));
         }
-        let reader = self.store.in_org(tenant.id);
-        // The installs the question can be about; an id that is not this
-        // tenant's (or not an id at all) finds none, and the answer is deny.
-        let installs: Vec<Install> = match (&req.install_id, &req.agent_id) {
-            (Some(id), _) => match id.parse::<InstallId>() {
-                Ok(id) => reader.install(id).await?.into_iter().collect(),
-                Err(_) => Vec::new(),
-            },
-            (None, Some(agent)) => match agent.parse::<ListingId>() {
-                Ok(l) => reader
-                    .installs()
-                    .await?
-                    .into_iter()
-                    .filter(|i| i.listing_id == l)
-                    .collect(),
-                Err(_) => Vec::new(),
-            },
-            (None, None) => Vec::new(),
+        let tenant = tenant.ok_or(ServiceError::Forbidden)?;
+        let entry = match self.decisions.tenant(tenant) {
+            Some(e) => e,
+            None => {
+                let generation = self.decisions.generation();
+                let (snapshot, versions) = self.tenant_snapshot(tenant).await?;
+                let e = Arc::new(TenantEntry::new(&snapshot, versions));
+                // Rare once warm: each is a tenant's facts read from the database.
+                metrics::counter!("steward_authz_tenant_loads_total").increment(1);
+                self.decisions.put_tenant(tenant, e.clone(), generation);
+                e
+            }
         };
+        let decision = entry.compiled.decide(&authz::Request {
+            tenant: tenant.to_string(),
+            install: req.install_id.clone(),
+            agent: req.agent_id.clone(),
+            tool: tool.to_owned(),
+            scopes: req.scopes.clone(),
+        });
+        let decision_id = uuid::Uuid::now_v7().to_string();
+        let install = req.install_id.as_deref().unwrap_or("");
+        let agent = req.agent_id.as_deref().unwrap_or("");
+        if decision.allow {
+            self.decisions
+                .count(tenant, install, agent, tool, "allow", None);
+        } else {
+            self.decisions.count(
+                tenant,
+                install,
+                agent,
+                tool,
+                decision.reason.code(),
+                Some(&decision_id),
+            );
+        }
+        Ok(AuthorizeOutcome {
+            decision,
+            decision_id,
+        })
+    }
+
+    /// The tenant organization `t` names (its id or short name), if any.
+    async fn tenant_id(&self, t: &str) -> Result<Option<OrgId>> {
+        let org = match t.parse::<OrgId>() {
+            Ok(id) => self.store.org_by_id(id).await?,
+            Err(_) => self.store.org_by_slug(t).await?,
+        };
+        Ok(org.filter(|o| o.kind == OrgKind::Tenant).map(|o| o.id))
+    }
+
+    async fn is_slug_of(&self, t: &str, org: OrgId) -> Result<bool> {
+        Ok(self
+            .store
+            .org_by_slug(t)
+            .await?
+            .is_some_and(|o| o.id == org))
+    }
+
+    /// Everything a tenant's decisions depend on, from the database, and the
+    /// versions it names.
+    async fn tenant_snapshot(&self, tenant: OrgId) -> Result<(authz::Snapshot, HashSet<String>)> {
+        let reader = self.store.in_org(tenant);
+        let installs: Vec<Install> = reader.installs().await?;
+        let mut listings: HashMap<ListingId, (Option<Listing>, Vec<Version>)> = HashMap::new();
         let mut facts = Vec::with_capacity(installs.len());
+        let mut versions = HashSet::new();
         for i in installs {
-            let listing = self.store.listing_by_id(i.listing_id).await?;
-            let version = match &listing {
-                Some(l) => self
-                    .store
-                    .versions_of(l.id)
-                    .await?
-                    .into_iter()
-                    .find(|v| v.id == i.version_id),
-                None => None,
-            };
-            let state = match version.as_ref().map(|v| v.state) {
+            if !listings.contains_key(&i.listing_id) {
+                let listing = self.store.listing_by_id(i.listing_id).await?;
+                let vs = match &listing {
+                    Some(l) => self.store.versions_of(l.id).await?,
+                    None => Vec::new(),
+                };
+                listings.insert(i.listing_id, (listing, vs));
+            }
+            let (listing, vs) = &listings[&i.listing_id];
+            let version = vs.iter().find(|v| v.id == i.version_id);
+            versions.insert(i.version_id.to_string());
+            let state = match version.map(|v| v.state) {
                 Some(VersionState::Published) => authz::ListingState::Published,
                 Some(VersionState::Suspended) => authz::ListingState::Suspended,
                 // Delisted, or gone from what the public may see.
@@ -124,9 +206,12 @@ impl Services {
             };
             facts.push(authz::Install {
                 id: i.id.to_string(),
-                tenant: tenant.id.to_string(),
+                tenant: tenant.to_string(),
                 agent: i.listing_id.to_string(),
-                category: listing.map(|l| l.category).unwrap_or_default(),
+                category: listing
+                    .as_ref()
+                    .map(|l| l.category.clone())
+                    .unwrap_or_default(),
                 status: match i.status {
                     InstallStatus::Active => authz::InstallStatus::Active,
                     InstallStatus::Pending => authz::InstallStatus::Pending,
@@ -134,7 +219,6 @@ impl Services {
                 },
                 listing: state,
                 tools: version
-                    .as_ref()
                     .map(|v| {
                         tool_risks(v)
                             .into_iter()
@@ -154,7 +238,7 @@ impl Services {
             .tenant_policy()
             .await?
             .map(|p| authz::TenantPolicy {
-                tenant: tenant.id.to_string(),
+                tenant: tenant.to_string(),
                 version: p.version,
                 max_risk: risk(&p.max_risk),
                 blocked_capabilities: p.blocked_capabilities,
@@ -162,34 +246,13 @@ impl Services {
             })
             .into_iter()
             .collect();
-        let snapshot = authz::Snapshot {
-            installs: facts,
-            policies,
-            marketplace_version: self.active_policy().await?.version,
-        };
-        let decision = authz::Compiled::build(&snapshot).decide(&authz::Request {
-            tenant: tenant.id.to_string(),
-            install: req.install_id.clone(),
-            agent: req.agent_id.clone(),
-            tool: tool.to_owned(),
-            scopes: req.scopes.clone(),
-        });
-        let decision_id = uuid::Uuid::now_v7().to_string();
-        if !decision.allow {
-            // Kept for abuse monitoring: ids and the reason code only.
-            tracing::info!(
-                target: "steward::authorize",
-                decision_id,
-                tenant = %tenant.id,
-                install = req.install_id.as_deref().unwrap_or(""),
-                agent = req.agent_id.as_deref().unwrap_or(""),
-                reason = decision.reason.code(),
-                "tool call denied"
-            );
-        }
-        Ok(AuthorizeOutcome {
-            decision,
-            decision_id,
-        })
+        Ok((
+            authz::Snapshot {
+                installs: facts,
+                policies,
+                marketplace_version: self.active_policy().await?.version,
+            },
+            versions,
+        ))
     }
 }

@@ -33,6 +33,18 @@ pub struct TokenPrincipal {
     pub id: TokenId,
     pub org: OrgId,
     pub scopes: Vec<Scope>,
+    /// What kind of organization the token speaks for.
+    pub kind: TokenOrgKind,
+}
+
+/// The kind of organization behind a token, as far as the decision point cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenOrgKind {
+    Tenant,
+    /// An operator's token: a gateway that asks for any tenant.
+    Operator,
+    /// A publisher's.
+    Other,
 }
 
 impl TokenPrincipal {
@@ -658,31 +670,71 @@ impl Services {
         Ok(())
     }
 
-    /// Bearer authentication for `/api/v1`.
+    /// Bearer authentication for `/api/v1`. Tokens are remembered (by secret
+    /// hash) while the decision feed is live; a revocation or any change to the
+    /// organization's tokens drops them on every process before it returns.
     pub async fn authenticate_token(&self, bearer: &str) -> Result<TokenPrincipal> {
         let bearer = bearer.trim();
         if !bearer.starts_with("stw_") || bearer.len() != 52 {
             return Err(ServiceError::Unauthorized);
         }
-        let token = self
-            .store
-            .token_by_hash(&secret_hash(bearer))
-            .await?
-            .ok_or(ServiceError::Unauthorized)?;
+        let hash = secret_hash(bearer);
         let now = store::now_ms();
-        if token.revoked_at.is_some() || token.expires_at.is_some_and(|e| e <= now) {
+        let cached = match self.decisions.token(&hash) {
+            Some(t) => t,
+            None => {
+                let generation = self.decisions.generation();
+                let token = self
+                    .store
+                    .token_by_hash(&hash)
+                    .await?
+                    .ok_or(ServiceError::Unauthorized)?;
+                if token.revoked_at.is_some() {
+                    return Err(ServiceError::Unauthorized);
+                }
+                let kind = match self.store.org_by_id(token.org_id).await?.map(|o| o.kind) {
+                    Some(OrgKind::Tenant) => TokenOrgKind::Tenant,
+                    Some(OrgKind::Operator) => TokenOrgKind::Operator,
+                    Some(_) => TokenOrgKind::Other,
+                    None => return Err(ServiceError::Unauthorized),
+                };
+                let t = std::sync::Arc::new(crate::decisions::CachedToken {
+                    principal: TokenPrincipal {
+                        id: token.id,
+                        org: token.org_id,
+                        scopes: token.scopes,
+                        kind,
+                    },
+                    expires_at: token.expires_at,
+                    last_used: std::sync::atomic::AtomicI64::new(token.last_used_at.unwrap_or(0)),
+                });
+                self.decisions.put_token(hash, t.clone(), generation);
+                t
+            }
+        };
+        if cached.expires_at.is_some_and(|e| e <= now) {
             return Err(ServiceError::Unauthorized);
         }
-        self.limits.token(&token.id.to_string())?;
-        // Last use to the minute is enough, and spares a write per call.
-        if token.last_used_at.is_none_or(|t| now - t > 60_000) {
-            self.store.record_token_use(token.id, now).await?;
+        self.limits.token(cached.principal.id)?;
+        // Last use to the minute is enough, and spares a write per call; one
+        // caller per minute wins the right to write it.
+        let last = cached.last_used.load(std::sync::atomic::Ordering::Relaxed);
+        if now - last > 60_000
+            && cached
+                .last_used
+                .compare_exchange(
+                    last,
+                    now,
+                    std::sync::atomic::Ordering::AcqRel,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            self.store
+                .record_token_use(cached.principal.id, now)
+                .await?;
         }
-        Ok(TokenPrincipal {
-            id: token.id,
-            org: token.org_id,
-            scopes: token.scopes,
-        })
+        Ok(cached.principal.clone())
     }
 
     /// An operator admin disables an account; its sessions end at once.

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod authorize;
 mod catalog;
 pub mod dashboard;
+pub mod decisions;
 pub mod demo;
 mod format;
 mod identity;
@@ -28,7 +29,7 @@ pub use catalog::{ListingPage, ToolView, VersionSummary};
 pub use classifier;
 pub use domain;
 pub use format::{format_date, format_datetime, parse_time};
-pub use identity::{ExternalIdentity, OrgAdmin, Principal, TokenPrincipal};
+pub use identity::{ExternalIdentity, OrgAdmin, Principal, TokenOrgKind, TokenPrincipal};
 pub use reports::FiledReport;
 pub use store::records;
 
@@ -76,6 +77,8 @@ pub struct Services {
     screening_wake: std::sync::Arc<tokio::sync::Notify>,
     /// How long a screening worker holds a job before another may take it.
     screening_lease_ms: i64,
+    /// The runtime permission check's memory (see `decisions`).
+    decisions: std::sync::Arc<decisions::DecisionCache>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -139,7 +142,15 @@ impl Services {
             model: None,
             screening_wake: Default::default(),
             screening_lease_ms: review::SCREENING_LEASE_MS,
+            decisions: Default::default(),
         }
+    }
+
+    /// Sets how many calls a second one API token may make (0: the default,
+    /// 6,000). A gateway in front of many agents may need more.
+    pub fn with_token_rate(mut self, per_second: u32) -> Self {
+        self.limits = std::sync::Arc::new(limits::Limits::with_token_rate(per_second));
+        self
     }
 
     /// How long a screening job is held before a crashed worker's job is

@@ -14,7 +14,7 @@ pub struct Limits {
     sign_in_account: DefaultKeyedRateLimiter<String>,
     sign_in_client: DefaultKeyedRateLimiter<String>,
     sign_up_client: DefaultKeyedRateLimiter<String>,
-    token: DefaultKeyedRateLimiter<String>,
+    token: DefaultKeyedRateLimiter<domain::TokenId>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -23,6 +23,17 @@ fn per_minute(n: u32) -> Quota {
 
 impl Default for Limits {
     fn default() -> Self {
+        Limits::with_token_rate(6_000)
+    }
+}
+
+impl Limits {
+    /// The default limits, with `per_second` calls a second for each token (a
+    /// burst of twice that). Zero means the default.
+    pub fn with_token_rate(per_second: u32) -> Self {
+        let per_second =
+            NonZeroU32::new(per_second).unwrap_or(NonZeroU32::new(6_000).expect("non-zero"));
+        let burst = per_second.saturating_mul(NonZeroU32::new(2).expect("non-zero"));
         Limits {
             // Ten guesses a minute at one account, from anywhere.
             sign_in_account: RateLimiter::keyed(per_minute(10)),
@@ -30,16 +41,17 @@ impl Default for Limits {
             sign_in_client: RateLimiter::keyed(per_minute(30)),
             // Ten new accounts a minute from one client address.
             sign_up_client: RateLimiter::keyed(per_minute(10)),
-            // A gateway token may be busy: 6,000 a second with a burst of 12,000.
-            token: RateLimiter::keyed(
-                Quota::per_second(NonZeroU32::new(6_000).expect("non-zero"))
-                    .allow_burst(NonZeroU32::new(12_000).expect("non-zero")),
-            ),
+            // A gateway token may be busy: by default 6,000 a second with a
+            // burst of 12,000 (STEWARD_TOKEN_RATE).
+            token: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
         }
     }
 }
 
-fn check(limiter: &DefaultKeyedRateLimiter<String>, key: String) -> Result<(), ServiceError> {
+fn check<K: std::hash::Hash + Eq + Clone>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: K,
+) -> Result<(), ServiceError> {
     limiter.check_key(&key).map_err(|not_until| {
         let wait: Duration = not_until.wait_time_from(DefaultClock::default().now());
         ServiceError::RateLimited {
@@ -63,7 +75,7 @@ impl Limits {
         }
     }
 
-    pub fn token(&self, token_id: &str) -> Result<(), ServiceError> {
-        check(&self.token, token_id.to_owned())
+    pub fn token(&self, token_id: domain::TokenId) -> Result<(), ServiceError> {
+        check(&self.token, token_id)
     }
 }

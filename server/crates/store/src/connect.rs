@@ -118,6 +118,7 @@ pub(crate) async fn open(url: &DatabaseUrl) -> Result<Store> {
     Ok(Store {
         db,
         engine: url.engine,
+        sync: Default::default(),
     })
 }
 

@@ -630,6 +630,7 @@ impl OrgWriter<'_> {
     /// Revokes a live token of this organization; false if none matched.
     pub async fn revoke_token(&self, id: domain::TokenId, at: i64) -> Result<bool> {
         crate::set_row_scope(&self.tx.tx, self.tx.engine, RowScope::Org(self.org)).await?;
+        self.tx.authz_changed(crate::AuthzChange::Tokens(self.org));
         let res = api_token::Entity::update_many()
             .col_expr(
                 api_token::Column::RevokedAt,

@@ -96,6 +96,7 @@ impl OrgReader<'_> {
 impl OrgWriter<'_> {
     pub async fn insert_install(&self, i: &Install) -> Result<()> {
         self.scoped().await?;
+        self.tx.authz_changed(crate::AuthzChange::Tenant(self.org));
         install::Entity::insert(install::ActiveModel {
             id: Set(i.id.to_string()),
             org_id: Set(self.org.to_string()),
@@ -127,6 +128,7 @@ impl OrgWriter<'_> {
         at: i64,
     ) -> Result<bool> {
         self.scoped().await?;
+        self.tx.authz_changed(crate::AuthzChange::Tenant(self.org));
         let mut q = install::Entity::update_many()
             .col_expr(install::Column::Status, Expr::value(to.as_str()))
             .col_expr(install::Column::UpdatedAt, Expr::value(at));
@@ -152,6 +154,7 @@ impl OrgWriter<'_> {
     /// Sets the tenant's policy (one per tenant; a new version replaces it).
     pub async fn put_tenant_policy(&self, p: &TenantPolicy) -> Result<()> {
         self.scoped().await?;
+        self.tx.authz_changed(crate::AuthzChange::Tenant(self.org));
         tenant_policy::Entity::insert(tenant_policy::ActiveModel {
             org_id: Set(self.org.to_string()),
             version: Set(p.version.clone()),

@@ -11,6 +11,7 @@
 //!   advisory lock taken just before the append).
 
 mod audit;
+mod authz_sync;
 mod catalog;
 mod connect;
 mod entities;
@@ -26,6 +27,12 @@ mod write;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub use authz_sync::{AuthzChange, AuthzChangeRow, DecisionCountRow, DenialRow};
+
+/// How long a writer waits for every live process to apply a permission change.
+pub fn authz_sync_ack_timeout() -> std::time::Duration {
+    authz_sync::ACK_TIMEOUT
+}
 pub use connect::{DatabaseUrl, Engine};
 pub use identity::{OrgReader, OrgWriter};
 pub use review::{CaseChange, CaseScope};
@@ -39,6 +46,8 @@ use sea_orm::DatabaseConnection;
 pub struct Store {
     db: DatabaseConnection,
     engine: Engine,
+    /// Wakes this process's decision cache after a permission change commits.
+    sync: authz_sync::SharedSync,
 }
 
 /// What went wrong in the store. Messages are for logs, not for users.
@@ -228,7 +237,7 @@ impl Store {
 
     /// Starts a write transaction (see the crate's invariants).
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        WriteTx::begin(&self.db, self.engine).await
+        WriteTx::begin(&self.db, self.engine, self.sync.clone()).await
     }
 
     pub async fn close(self) -> Result<()> {

@@ -151,6 +151,8 @@ impl OrgWriter<'_> {
     /// since.
     pub async fn update_listing(&self, l: &Listing, seen_updated_at: i64) -> Result<bool> {
         self.scope().await?;
+        // The category is a decision fact (tenants may block categories).
+        self.tx.authz_changed(crate::AuthzChange::Listing(l.id));
         let n = listing::Entity::update_many()
             .col_expr(listing::Column::Name, Expr::value(l.name.clone()))
             .col_expr(listing::Column::Category, Expr::value(l.category.clone()))
@@ -273,6 +275,8 @@ impl OrgWriter<'_> {
         screening: &crate::records::Screening,
     ) -> Result<()> {
         self.scope().await?;
+        // Tool risks are decision facts, and this may be a published version.
+        self.tx.authz_changed(crate::AuthzChange::Version(version));
         let n = listing_version::Entity::update_many()
             .col_expr(
                 listing_version::Column::Screening,
@@ -362,6 +366,15 @@ impl OrgWriter<'_> {
         declared: Option<&Declared>,
     ) -> Result<bool> {
         self.scope().await?;
+        let live = |s: VersionState| {
+            matches!(
+                s,
+                VersionState::Published | VersionState::Suspended | VersionState::Delisted
+            )
+        };
+        if live(from) || live(to) {
+            self.tx.authz_changed(crate::AuthzChange::Version(version));
+        }
         let mut q = listing_version::Entity::update_many()
             .col_expr(listing_version::Column::State, Expr::value(to.as_str()));
         if to == VersionState::Submitted {

@@ -362,6 +362,8 @@ impl WriteTx {
 
     /// Makes a loaded policy the active one.
     pub async fn activate_routing_policy(&self, version: &str, at: i64) -> Result<bool> {
+        // Decisions name the marketplace policy version they were made under.
+        self.authz_changed(crate::AuthzChange::All);
         let n = routing_policy::Entity::update_many()
             .col_expr(routing_policy::Column::ActivatedAt, Expr::value(Some(at)))
             .filter(routing_policy::Column::Version.eq(version))

@@ -30,10 +30,18 @@ pub struct NewEvent {
 pub struct WriteTx {
     pub(crate) tx: DatabaseTransaction,
     pub(crate) engine: Engine,
+    /// Permission-relevant changes noted by the writes (see `authz_sync`).
+    pub(crate) authz: std::sync::Mutex<Vec<crate::AuthzChange>>,
+    sync: crate::authz_sync::SharedSync,
+    db: DatabaseConnection,
 }
 
 impl WriteTx {
-    pub(crate) async fn begin(db: &DatabaseConnection, engine: Engine) -> Result<WriteTx> {
+    pub(crate) async fn begin(
+        db: &DatabaseConnection,
+        engine: Engine,
+        sync: crate::authz_sync::SharedSync,
+    ) -> Result<WriteTx> {
         let options = TransactionOptions {
             sqlite_transaction_mode: match engine {
                 Engine::Sqlite => Some(SqliteTransactionMode::Immediate),
@@ -42,7 +50,13 @@ impl WriteTx {
             ..Default::default()
         };
         let tx = db.begin_with_options(options).await?;
-        Ok(WriteTx { tx, engine })
+        Ok(WriteTx {
+            tx,
+            engine,
+            authz: Default::default(),
+            sync,
+            db: db.clone(),
+        })
     }
 
     /// Appends the audit entry and the events, then commits, all or nothing.
@@ -77,12 +91,23 @@ impl WriteTx {
             .await
             .map_err(StoreError::from_db)?;
         }
+        let epoch = self.record_authz_changes().await?;
         // Last, so the chain lock (PostgreSQL) is held as briefly as possible.
         let mut entries = Vec::with_capacity(records.len());
         for record in &records {
             entries.push(audit::append(&self.tx, self.engine, record, now).await?);
         }
-        self.tx.commit().await?;
+        let WriteTx {
+            tx,
+            engine,
+            sync,
+            db,
+            ..
+        } = self;
+        tx.commit().await?;
+        if let Some(epoch) = epoch {
+            WriteTx::authz_committed(&sync, &db, engine, epoch).await;
+        }
         Ok(entries)
     }
 
