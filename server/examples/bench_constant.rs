@@ -30,6 +30,11 @@ struct Args {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:3201")]
     addr: SocketAddr,
+    /// Also answer `POST /api/v1/authorize`: parse the request body as JSON
+    /// (400 if it is not) and reply with this file's bytes as
+    /// `application/json` (the baseline of `scripts/bench_authorize.sh`).
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -53,6 +58,16 @@ async fn main() -> ExitCode {
         }
     };
     let len = body.len();
+    let json = match &args.json {
+        None => None,
+        Some(p) => match std::fs::read(p) {
+            Ok(b) => Some(Bytes::from(b)),
+            Err(e) => {
+                eprintln!("bench_constant: cannot read {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
     // `Bytes` clones are reference counts: no copy of the body per request.
     let app = Router::new().route(
         "/catalog",
@@ -62,6 +77,16 @@ async fn main() -> ExitCode {
             async move { ([(header::CONTENT_TYPE, content_type)], body) }
         }),
     );
+    let app = match json {
+        None => app,
+        Some(reply) => app.route(
+            "/api/v1/authorize",
+            axum::routing::post(move |axum::Json(_): axum::Json<serde_json::Value>| {
+                let reply = reply.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], reply) }
+            }),
+        ),
+    };
     let listener = match tokio::net::TcpListener::bind(args.addr).await {
         Ok(l) => l,
         Err(e) => {

@@ -187,13 +187,13 @@ impl Services {
         let mut facts = Vec::with_capacity(installs.len());
         let mut versions = HashSet::new();
         for i in installs {
-            if !listings.contains_key(&i.listing_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = listings.entry(i.listing_id) {
                 let listing = self.store.listing_by_id(i.listing_id).await?;
                 let vs = match &listing {
                     Some(l) => self.store.versions_of(l.id).await?,
                     None => Vec::new(),
                 };
-                listings.insert(i.listing_id, (listing, vs));
+                e.insert((listing, vs));
             }
             let (listing, vs) = &listings[&i.listing_id];
             let version = vs.iter().find(|v| v.id == i.version_id);
