@@ -188,6 +188,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(services: Services) -> Router<S>
         router = router.route(path, handler);
     }
     router
+        .layer(axum::middleware::from_fn_with_state(
+            services.clone(),
+            crate::idempotency::layer,
+        ))
         .fallback(|| async { Problem::not_found().detail("No such API route.") })
         .method_not_allowed_fallback(|| async {
             Problem::new(
@@ -231,6 +235,10 @@ impl axum::extract::FromRequestParts<Services> for Bearer {
         let Some(token) = token else {
             return Err(unauthorized());
         };
+        // Already checked by the Idempotency-Key layer.
+        if let Some(p) = parts.extensions.get::<services::TokenPrincipal>() {
+            return Ok(Bearer(p.clone()));
+        }
         match s.authenticate_token(token).await {
             Ok(p) => Ok(Bearer(p)),
             Err(ServiceError::Unauthorized) => Err(unauthorized()),

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod http;
+pub mod idempotency;
 pub mod import;
 pub mod observability;
 pub mod oidc;

@@ -1277,3 +1277,94 @@ async fn the_public_label_says_what_an_update_adds() {
         );
     }
 }
+
+/// `Idempotency-Key` on a POST: one side effect and the same bytes on a
+/// retry; a different request under the same key is 422; a duplicate while
+/// the first is running is 409; keys belong to one organization.
+#[tokio::test]
+async fn an_idempotency_key_gives_one_side_effect_and_the_same_answer() {
+    for app in empty_apps().await {
+        let (_b, token, _) = publisher(&app).await;
+        let tools = corpus("mcp-tools/live-tools-list/mcp-server-time.json");
+        let send = |key: &'static str, query: &'static str, body: Vec<u8>| {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                let res = app
+                    .client
+                    .post(app.url(&format!("/api/v1/listings/{LISTING}/versions?{query}")))
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", key)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status().as_u16();
+                let replayed = res.headers().get("idempotent-replayed").is_some();
+                (status, replayed, res.bytes().await.unwrap().to_vec())
+            }
+        };
+        let before = footprint(&app).await;
+        let (st, replayed, first) = send("k-1", "version=2.0.0", tools.clone()).await;
+        assert_eq!(st, 201, "{}", String::from_utf8_lossy(&first));
+        assert!(!replayed);
+        let after = footprint(&app).await;
+        assert_eq!(after.0, before.0 + 1, "one version");
+        // The retry: the same bytes, nothing new.
+        let (st, replayed, again) = send("k-1", "version=2.0.0", tools.clone()).await;
+        assert_eq!(st, 201);
+        assert!(replayed);
+        assert_eq!(again, first, "replayed byte for byte");
+        assert_eq!(footprint(&app).await, after, "no second side effect");
+        // Another request under the same key.
+        let (st, _, body) = send("k-1", "version=2.0.1", tools.clone()).await;
+        assert_eq!(st, 422, "{}", String::from_utf8_lossy(&body));
+        assert!(String::from_utf8_lossy(&body).contains("idempotency-key-reused"));
+        assert_eq!(footprint(&app).await, after);
+        // A refusal is kept too (it is the answer), and replayed.
+        let (st, _, refused) = send("k-2", "version=not-semver", tools.clone()).await;
+        assert_eq!(st, 422);
+        let (st, replayed, again) = send("k-2", "version=not-semver", tools.clone()).await;
+        assert_eq!((st, replayed), (422, true));
+        assert_eq!(again, refused);
+        // A duplicate while the first is still running.
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let path = format!("/api/v1/listings/{LISTING}/versions?version=3.0.0");
+        let hash = server::idempotency::request_hash("POST", &path, &tools);
+        assert_eq!(
+            app.services
+                .store
+                .in_org(org.id)
+                .idempotency_start("k-3", &hash)
+                .await
+                .unwrap(),
+            store::IdempotencyStart::Fresh
+        );
+        let (st, _, body) = send("k-3", "version=3.0.0", tools.clone()).await;
+        assert_eq!(st, 409, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(footprint(&app).await, after);
+        // A bad key is refused before anything happens.
+        let res = app
+            .client
+            .post(app.url(&format!(
+                "/api/v1/listings/{LISTING}/versions?version=4.0.0"
+            )))
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", "")
+            .body(tools.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        // Keys are per organization: another org's request under "k-1" is new.
+        let other = app
+            .services
+            .store
+            .in_org(services::domain::OrgId::new())
+            .idempotency_start("k-1", &hash)
+            .await
+            .unwrap();
+        assert_eq!(other, store::IdempotencyStart::Fresh);
+    }
+}

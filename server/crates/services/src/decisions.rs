@@ -368,6 +368,11 @@ impl Services {
                     if let Err(e) = s.store.authz_prune(now() - 3_600_000).await {
                         tracing::warn!(error = %e, "cannot prune old permission changes");
                     }
+                    // Idempotency keys past their 24 hours (housekeeping that
+                    // every process may do; deleting twice is harmless).
+                    if let Err(e) = s.store.prune_idempotency_keys().await {
+                        tracing::warn!(error = %e, "cannot prune idempotency keys");
+                    }
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(POLL) => {}

@@ -79,7 +79,7 @@ impl Default for AuthzSync {
 
 pub(crate) type SharedSync = Arc<AuthzSync>;
 
-fn stmt(engine: Engine, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn stmt(engine: Engine, sql: &str, values: Vec<Value>) -> Statement {
     let backend = match engine {
         Engine::Sqlite => DbBackend::Sqlite,
         Engine::Postgres => DbBackend::Postgres,

@@ -15,6 +15,7 @@ mod authz_sync;
 mod catalog;
 mod connect;
 mod entities;
+mod idempotency;
 mod identity;
 mod installs;
 mod portal;
@@ -34,6 +35,7 @@ pub fn authz_sync_ack_timeout() -> std::time::Duration {
     authz_sync::ACK_TIMEOUT
 }
 pub use connect::{DatabaseUrl, Engine};
+pub use idempotency::{IDEMPOTENCY_STALE_MS, IDEMPOTENCY_TTL_MS, IdempotencyStart, KeptResponse};
 pub use identity::{OrgReader, OrgWriter};
 pub use review::{CaseChange, CaseScope};
 pub use sessions::SessionStore;

@@ -67,6 +67,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -96,6 +97,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::REVIEW_TABLES)
         .chain(migrations::INSTALL_TABLES)
         .chain(migrations::AUTHZ_TABLES)
+        .chain(migrations::IDEMPOTENCY_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -164,6 +166,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -190,6 +193,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
