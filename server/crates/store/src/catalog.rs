@@ -313,6 +313,9 @@ impl Store {
             contact: m.contact,
             status: m.status,
             created_at: m.created_at,
+            reporter_org_id: m.reporter_org_id.as_deref().map(parse_id).transpose()?,
+            install_id: m.install_id.as_deref().map(parse_id).transpose()?,
+            evidence_digest: m.evidence_digest,
         }))
     }
 

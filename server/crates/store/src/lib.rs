@@ -17,6 +17,7 @@ mod entities;
 mod identity;
 mod installs;
 mod portal;
+mod ratings;
 pub mod records;
 mod review;
 mod sessions;

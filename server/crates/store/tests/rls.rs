@@ -66,6 +66,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::BUYER_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -94,6 +95,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::PORTAL_TABLES)
         .chain(migrations::REVIEW_TABLES)
         .chain(migrations::INSTALL_TABLES)
+        .chain(migrations::BUYER_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
