@@ -679,6 +679,21 @@ pub struct ConsoleListingView {
     pub can_suspend: bool,
     pub can_reinstate: bool,
     pub can_delist: bool,
+    pub reports: Vec<ConsoleReport>,
+}
+
+/// An abuse report as the console lists it (no reporter contact details).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleReport {
+    pub id: String,
+    pub reason: String,
+    pub details: String,
+    /// "public form", or "installed by <tenant>".
+    pub source: String,
+    pub install_id: Option<String>,
+    pub evidence: Option<String>,
+    pub status: String,
+    pub date: String,
 }
 
 // ---- Review dashboard (operator console) ----

@@ -495,6 +495,25 @@ async fn a_tenant_reports_abuse_with_the_install_facts_as_evidence() {
         let (kind, payload) = events.last().unwrap();
         assert_eq!(kind, "report.filed");
         assert_eq!(payload["source"], "install");
+        // Operators see it with the listing in the console.
+        let olivia = user(&app, "ops@steward.example").await;
+        let cl = s.console_listing(&olivia, LISTING).await.unwrap();
+        assert!(
+            cl.reports
+                .iter()
+                .any(|(r, t)| r.id == filed.id && t.as_deref() == Some("Contoso Health"))
+        );
+        let ops = Browser::new(&app);
+        ops.sign_in("ops@steward.example", services::demo::DEMO_PASSWORD)
+            .await;
+        let html = ops.page(&format!("/console/listings/{LISTING}")).await;
+        assert!(html.contains("from an install, by Contoso Health"), "{html}");
+        // The tenant's own page offers the report form.
+        let b = Browser::new(&app);
+        b.sign_in("admin@contoso.example", services::demo::DEMO_PASSWORD)
+            .await;
+        let html = b.page(&format!("/tenant/{TENANT}/installs/{id}")).await;
+        assert!(html.contains("report-agent-form") && html.contains("rate-form"), "{html}");
     }
 }
 

@@ -18,6 +18,7 @@ mod identity;
 mod installs;
 mod portal;
 mod ratings;
+mod reports;
 pub mod records;
 mod review;
 mod sessions;
