@@ -240,9 +240,7 @@ pub async fn save_tenant_policy(
 #[server(endpoint = "install_page")]
 pub async fn install_page(org: String, id: String) -> Result<InstallPageView, AppError> {
     use ssr::*;
-    let p = services()?
-        .install_page(&actor().await?, &org, &id)
-        .await?;
+    let p = services()?.install_page(&actor().await?, &org, &id).await?;
     Ok(InstallPageView {
         org_slug: p.org.slug,
         org_name: p.org.name,
@@ -292,7 +290,9 @@ pub async fn upgrade_screen(org: String, id: String) -> Result<UpgradeView, AppE
                         .find(|r| r.tool == t.name)
                         .map(|r| (r.from.clone(), r.to.clone())),
                     checked: blocked.is_none()
-                        && (is_kept || (new && !needs_tick) || (granted.contains(&t.name) && !needs_tick)),
+                        && (is_kept
+                            || (new && !needs_tick)
+                            || (granted.contains(&t.name) && !needs_tick)),
                     name: t.name.clone(),
                     risk: t.risk.clone(),
                     capabilities: t.capabilities.clone(),
@@ -359,6 +359,9 @@ pub async fn accept_upgrade(
             },
         )
         .await?;
+    // Without JavaScript the form would return to the upgrade screen, which
+    // has nothing left to accept: go to the installs instead.
+    leptos_axum::redirect(&format!("/tenant/{org}"));
     Ok(i.id.to_string())
 }
 

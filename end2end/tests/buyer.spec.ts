@@ -3,12 +3,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { hydrated, signIn } from "./support";
 
-// The demo's Knowledge Graph Memory tools (version 1.0.0), plus a destructive
-// tool that version 1.1.0 adds.
+// The demo's Knowledge Graph Memory tools (version 0.6.3), plus a destructive
+// tool that version 0.7.0 adds.
 const MEMORY = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, "../../server/crates/services/demo/server-memory.json"), "utf8"),
 );
-const V110 = {
+const V070 = {
   tools: [
     ...MEMORY.tools,
     {
@@ -68,7 +68,7 @@ test("a new version with an extra destructive tool waits until the tenant admin 
   await expect(page).toHaveURL(/\/tenant\/tailspin-retail$/);
   const row = page.locator("#installs tbody tr", { hasText: "Knowledge Graph Memory" });
   await expect(row).toContainText("active");
-  await expect(row).toContainText("1.0.0");
+  await expect(row).toContainText("0.6.3");
   await expect(row.locator(".upgrade-available")).toHaveCount(0);
   const installId = (await row.getAttribute("data-install"))!;
 
@@ -90,15 +90,15 @@ test("a new version with an extra destructive tool waits until the tenant admin 
   };
   expect((await ask("purge_graph")).reason).toBe("unknown_tool");
 
-  // The publisher submits 1.1.0 with the destructive tool; review approves it.
+  // The publisher submits 0.7.0 with the destructive tool; review approves it.
   const nadia = await as(browser, baseURL, "owner@northwind.example");
   await nadia.goto("/portal/northwind-labs/knowledge-graph-memory");
   await hydrated(nadia);
   const nv = nadia.locator("#new-version-form");
-  await nv.getByLabel("Version number").fill("1.1.0");
-  await nv.getByLabel("…or paste the manifest").fill(JSON.stringify(V110));
+  await nv.getByLabel("Version number").fill("0.7.0");
+  await nv.getByLabel("…or paste the manifest").fill(JSON.stringify(V070));
   await nv.getByRole("button", { name: "Create draft version" }).click();
-  await expect(nadia).toHaveURL(/\/v\/1\.1\.0$/);
+  await expect(nadia).toHaveURL(/\/v\/0\.7\.0$/);
   await hydrated(nadia);
   await nadia.locator("#submit-form").getByRole("button", { name: "Submit for review" }).click();
   await expect(async () => {
@@ -107,31 +107,31 @@ test("a new version with an extra destructive tool waits until the tenant admin 
   }).toPass({ timeout: 20_000 });
 
   const rafael = await as(browser, baseURL, "reviewer@steward.example");
-  await approve(rafael, "Knowledge Graph Memory 1.1.0");
+  await approve(rafael, "Knowledge Graph Memory 0.7.0");
   if (!(await rafael.locator("#case-status").textContent())?.includes("Closed")) {
     // A case that needs two people: a second reviewer approves.
     const sofia = await as(browser, baseURL, "security@steward.example");
-    await approve(sofia, "Knowledge Graph Memory 1.1.0");
+    await approve(sofia, "Knowledge Graph Memory 0.7.0");
   }
   await nadia.reload();
   await expect(nadia.locator("h1 .badge")).toHaveText("Published");
 
-  // The public page's history says what 1.1.0 added.
+  // The public page's history says what 0.7.0 added.
   await page.goto("/listings/knowledge-graph-memory");
-  await expect(page.locator("#version-history tr[data-version='1.1.0']")).toContainText(
+  await expect(page.locator("#version-history tr[data-version='0.7.0']")).toContainText(
     "Tools added: purge_graph (destructive)",
   );
 
-  // The tenant stays pinned to 1.0.0: the new tool is still unknown.
+  // The tenant stays pinned to 0.6.3: the new tool is still unknown.
   await page.goto("/tenant/tailspin-retail");
   const pinned = page.locator(`#installs tr[data-install='${installId}']`);
-  await expect(pinned).toContainText("1.0.0");
-  await expect(pinned.locator(".upgrade-available")).toHaveText("version 1.1.0 available");
+  await expect(pinned).toContainText("0.6.3");
+  await expect(pinned.locator(".upgrade-available")).toHaveText("version 0.7.0 available");
   expect((await ask("purge_graph")).reason).toBe("unknown_tool");
 
   // The admin sees exactly the added tool, and must tick it to grant it.
   await pinned.locator(".upgrade-available").click();
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Accept Knowledge Graph Memory 1.1.0");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Accept Knowledge Graph Memory 0.7.0");
   await expect(page.locator("#tools-added")).toHaveText("purge_graph (destructive)");
   await hydrated(page);
   const tools = page.locator("#upgrade-tools");
@@ -141,10 +141,10 @@ test("a new version with an extra destructive tool waits until the tenant admin 
   await expect(purge.locator("input[type=checkbox]")).not.toBeChecked();
   await expect(tools.locator("tr[data-tool=read_graph] input[type=checkbox]")).toBeChecked();
   await purge.locator("input[type=checkbox]").check();
-  await page.getByRole("button", { name: "Accept 1.1.0 with these grants" }).click();
+  await page.getByRole("button", { name: "Accept 0.7.0 with these grants" }).click();
   await expect(page).toHaveURL(/\/tenant\/tailspin-retail$/);
   const moved = page.locator(`#installs tr[data-install='${installId}']`);
-  await expect(moved).toContainText("1.1.0");
+  await expect(moved).toContainText("0.7.0");
   await expect(moved).toContainText("purge_graph");
   await expect(moved.locator(".upgrade-available")).toHaveCount(0);
   expect((await ask("purge_graph")).decision).toBe("allow");

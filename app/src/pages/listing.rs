@@ -29,7 +29,9 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
     let l = listing;
     let tool_count = l.tools.len();
     let history = view! { <History history=l.history /> }.into_any();
-    let ratings = view! { <Ratings average=l.rating_average count=l.rating_count reviews=l.reviews /> }.into_any();
+    let ratings =
+        view! { <Ratings average=l.rating_average count=l.rating_count reviews=l.reviews /> }
+            .into_any();
     let aside = view! {
         <Facts
             publisher=l.publisher
@@ -139,8 +141,10 @@ fn Changes(changes: Option<crate::dto::VersionChanges>) -> impl IntoView {
         return view! { <small class="muted">{format!("No change in tools or access since {}", c.since)}</small> }.into_any();
     }
     let line = |label: &'static str, items: Vec<String>, warn: bool| {
-        (!items.is_empty()).then(|| view! {
-            <li class:warn=warn>{format!("{label}: {}", items.join(", "))}</li>
+        (!items.is_empty()).then(|| {
+            view! {
+                <li class:warn=warn>{format!("{label}: {}", items.join(", "))}</li>
+            }
         })
     };
     view! {
@@ -160,7 +164,11 @@ fn Changes(changes: Option<crate::dto::VersionChanges>) -> impl IntoView {
 
 /// Tenants' ratings: the average, the count and the reviews.
 #[component]
-fn Ratings(average: Option<String>, count: usize, reviews: Vec<crate::dto::ReviewItem>) -> impl IntoView {
+fn Ratings(
+    average: Option<String>,
+    count: usize,
+    reviews: Vec<crate::dto::ReviewItem>,
+) -> impl IntoView {
     view! {
         <section class="section" aria-labelledby="ratings-h" id="ratings">
             <h2 id="ratings-h">"Ratings"</h2>

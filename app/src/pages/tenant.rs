@@ -483,7 +483,13 @@ fn UpgradeBody(u: UpgradeView, accept: ServerAction<AcceptUpgrade>) -> impl Into
     let value = accept.value();
     let err = move |f| field_error(value, f);
     let c = u.changes.clone();
-    let list = |items: Vec<String>| if items.is_empty() { "none".to_owned() } else { items.join(", ") };
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
     view! {
         <Title text=format!("Accept {} {} · Tenant admin", u.listing_name, u.to_version) />
         <header class="page-header">

@@ -476,7 +476,9 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
                 ("id", "0190f1c2-0000-7000-8000-000000000000"),
             ]),
         ),
-        "/api/install_page" | "/api/upgrade_screen" => (Kind::Org, v(&[("org", slug), ("id", NO_CASE)])),
+        "/api/install_page" | "/api/upgrade_screen" => {
+            (Kind::Org, v(&[("org", slug), ("id", NO_CASE)]))
+        }
         "/api/accept_upgrade" => (
             Kind::Org,
             v(&[
@@ -489,7 +491,12 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
         ),
         "/api/rate_agent" => (
             Kind::Org,
-            v(&[("org", slug), ("id", NO_CASE), ("rating", "1"), ("review", "sneaky")]),
+            v(&[
+                ("org", slug),
+                ("id", NO_CASE),
+                ("rating", "1"),
+                ("review", "sneaky"),
+            ]),
         ),
         "/api/report_agent" => (
             Kind::Org,

@@ -182,13 +182,19 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
                 &carla,
                 TENANT,
                 LISTING,
-                &choice(&["read_file", "list_directory", "write_file"], &["write_file"]),
+                &choice(
+                    &["read_file", "list_directory", "write_file"],
+                    &["write_file"],
+                ),
             )
             .await
             .unwrap();
         let id = i.id.to_string();
         let token = authorize_token(&app, "admin@contoso.example", TENANT).await;
-        assert_eq!(ask(&app, &token, &id, "delete_file").await["reason"], "unknown_tool");
+        assert_eq!(
+            ask(&app, &token, &id, "delete_file").await["reason"],
+            "unknown_tool"
+        );
 
         // Nothing newer yet: no upgrade screen.
         assert!(matches!(
@@ -208,23 +214,39 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
             .await;
         let html = page.page(&format!("/tenant/{TENANT}")).await;
         assert!(html.contains("version 1.1.0 available"), "{html}");
-        assert_eq!(ask(&app, &token, &id, "delete_file").await["reason"], "unknown_tool");
-        assert_eq!(ask(&app, &token, &id, "read_file").await["decision"], "allow");
+        assert_eq!(
+            ask(&app, &token, &id, "delete_file").await["reason"],
+            "unknown_tool"
+        );
+        assert_eq!(
+            ask(&app, &token, &id, "read_file").await["decision"],
+            "allow"
+        );
 
         // The upgrade screen lists exactly the added tool, with its risk.
         let u = s.upgrade_screen(&carla, TENANT, &id).await.unwrap();
-        assert_eq!((u.from.version.as_str(), u.to.version.as_str()), ("1.0.0", "1.1.0"));
+        assert_eq!(
+            (u.from.version.as_str(), u.to.version.as_str()),
+            ("1.0.0", "1.1.0")
+        );
         let added: Vec<&str> = u.added.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(added, ["delete_file"]);
         let risk = u.added[0].risk.clone();
         assert!(risk == "high" || risk == "critical", "{risk}");
         assert_eq!(u.diff.tools_added.len(), 1);
         assert!(u.dropped.is_empty());
-        assert!(u.kept().contains(&"write_file".to_owned()), "{:?}", u.kept());
+        assert!(
+            u.kept().contains(&"write_file".to_owned()),
+            "{:?}",
+            u.kept()
+        );
         let html = page
             .page(&format!("/tenant/{TENANT}/installs/{id}/upgrade"))
             .await;
-        assert!(html.contains("delete_file") && html.contains("Accept"), "{html}");
+        assert!(
+            html.contains("delete_file") && html.contains("Accept"),
+            "{html}"
+        );
         // Another tenant's admin finds nothing.
         assert!(matches!(
             s.upgrade_screen(&tomas, TENANT, &id).await,
@@ -239,22 +261,22 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
                 TENANT,
                 &id,
                 "1.0.0",
-                &choice(&["read_file", "list_directory", "write_file", "delete_file"], &[]),
+                &choice(
+                    &["read_file", "list_directory", "write_file", "delete_file"],
+                    &[],
+                ),
             )
             .await
             .unwrap_err(),
         );
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].0 == "confirmed" && f[0].1.contains("delete_file"), "{f:?}");
+        assert!(
+            f[0].0 == "confirmed" && f[0].1.contains("delete_file"),
+            "{f:?}"
+        );
         // A stale form (read against another version) changes nothing.
         let e = s
-            .accept_upgrade(
-                &carla,
-                TENANT,
-                &id,
-                "0.9.0",
-                &choice(&["read_file"], &[]),
-            )
+            .accept_upgrade(&carla, TENANT, &id, "0.9.0", &choice(&["read_file"], &[]))
             .await
             .unwrap_err();
         assert!(matches!(e, ServiceError::Conflict(_)), "{e:?}");
@@ -288,7 +310,11 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
         assert_eq!(stored[0], after);
         let entry = &s.store.audit_for_subject("install", &id, 1).await.unwrap()[0];
         assert_eq!(entry.action, "install.upgraded");
-        assert!(entry.detail.contains("\"from_version\":\"1.0.0\""), "{}", entry.detail);
+        assert!(
+            entry.detail.contains("\"from_version\":\"1.0.0\""),
+            "{}",
+            entry.detail
+        );
         assert!(entry.detail.contains("\"added_tools\":[\"delete_file\"]"));
         let events = s.store.outbox_for_subject(&id).await.unwrap();
         assert_eq!(events.last().unwrap().0, "install.upgraded");
@@ -301,7 +327,10 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
         assert_eq!(s.tenant_installs(&carla, TENANT).await.unwrap()[0], after);
 
         // Now the decision point allows the new tool.
-        assert_eq!(ask(&app, &token, &id, "delete_file").await["decision"], "allow");
+        assert_eq!(
+            ask(&app, &token, &id, "delete_file").await["decision"],
+            "allow"
+        );
 
         // The public page's history says what 1.1.0 changed.
         let lp = s.listing_page(LISTING).await.unwrap();
@@ -313,7 +342,10 @@ async fn a_new_version_waits_for_the_admin_who_sees_and_grants_exactly_what_it_a
         let html = Browser::new(&app)
             .page(&format!("/listings/{LISTING}"))
             .await;
-        assert!(html.contains("Tools added: delete_file (destructive)"), "{html}");
+        assert!(
+            html.contains("Tools added: delete_file (destructive)"),
+            "{html}"
+        );
     }
 }
 
@@ -323,7 +355,12 @@ async fn an_upgrade_is_for_admins_and_keeps_nothing_the_new_version_dropped() {
         let s = &app.services;
         let carla = user(&app, "admin@contoso.example").await;
         let i = s
-            .install(&carla, TENANT, LISTING, &choice(&["read_file", "search_files"], &[]))
+            .install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(&["read_file", "search_files"], &[]),
+            )
             .await
             .unwrap();
         let id = i.id.to_string();
@@ -337,11 +374,20 @@ async fn an_upgrade_is_for_admins_and_keeps_nothing_the_new_version_dropped() {
         let u = s.upgrade_screen(&carla, TENANT, &id).await.unwrap();
         assert_eq!(u.dropped, ["search_files"]);
         let f = fields(
-            s.accept_upgrade(&carla, TENANT, &id, "1.0.0", &choice(&["read_file", "search_files"], &[]))
-                .await
-                .unwrap_err(),
+            s.accept_upgrade(
+                &carla,
+                TENANT,
+                &id,
+                "1.0.0",
+                &choice(&["read_file", "search_files"], &[]),
+            )
+            .await
+            .unwrap_err(),
         );
-        assert!(f.iter().any(|(k, m)| k == "tools" && m.contains("search_files")));
+        assert!(
+            f.iter()
+                .any(|(k, m)| k == "tools" && m.contains("search_files"))
+        );
         // The publisher is no member of the tenant: not found.
         let nadia = user(&app, "owner@northwind.example").await;
         assert!(matches!(
@@ -368,7 +414,11 @@ async fn a_tenant_rates_an_installed_agent_once_and_the_listing_shows_the_averag
             .await
             .unwrap();
         let id = i.id.to_string();
-        let f = fields(s.rate_install(&carla, TENANT, &id, "6", "").await.unwrap_err());
+        let f = fields(
+            s.rate_install(&carla, TENANT, &id, "6", "")
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(f[0].0, "rating");
         let f = fields(
             s.rate_install(&carla, TENANT, &id, "4", &"x".repeat(2001))
@@ -421,9 +471,16 @@ async fn a_tenant_rates_an_installed_agent_once_and_the_listing_shows_the_averag
 
         // Without an active install, no rating.
         s.uninstall(&carla, TENANT, &id).await.unwrap();
-        let f = fields(s.rate_install(&carla, TENANT, &id, "1", "").await.unwrap_err());
+        let f = fields(
+            s.rate_install(&carla, TENANT, &id, "1", "")
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(f[0].0, "rating");
-        assert_eq!(s.listing_page(LISTING).await.unwrap().rating_average, Some((3.5, 2)));
+        assert_eq!(
+            s.listing_page(LISTING).await.unwrap().rating_average,
+            Some((3.5, 2))
+        );
     }
 }
 
@@ -434,7 +491,12 @@ async fn a_tenant_reports_abuse_with_the_install_facts_as_evidence() {
         let carla = user(&app, "admin@contoso.example").await;
         let tomas = user(&app, "admin@tailspin.example").await;
         let i = s
-            .install(&carla, TENANT, LISTING, &choice(&["read_file", "list_directory"], &[]))
+            .install(
+                &carla,
+                TENANT,
+                LISTING,
+                &choice(&["read_file", "list_directory"], &[]),
+            )
             .await
             .unwrap();
         let id = i.id.to_string();
@@ -446,8 +508,15 @@ async fn a_tenant_reports_abuse_with_the_install_facts_as_evidence() {
         let names: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["reason", "details", "decision_ids"]);
         assert!(matches!(
-            s.report_install(&tomas, TENANT, &id, "malware", "It read files it should not.", "")
-                .await,
+            s.report_install(
+                &tomas,
+                TENANT,
+                &id,
+                "malware",
+                "It read files it should not.",
+                ""
+            )
+            .await,
             Err(ServiceError::NotFound)
         ));
 
@@ -474,7 +543,10 @@ async fn a_tenant_reports_abuse_with_the_install_facts_as_evidence() {
             serde_json::from_slice(&s.evidence.get(contoso.id, &digest).await.unwrap()).unwrap();
         assert_eq!(blob["install_id"], id);
         assert_eq!(blob["version"], "1.0.0");
-        assert_eq!(blob["granted_tools"], json!(["list_directory", "read_file"]));
+        assert_eq!(
+            blob["granted_tools"],
+            json!(["list_directory", "read_file"])
+        );
         assert_eq!(blob["decision_ids"], json!([decision]));
         assert_eq!(
             blob["statement"],
@@ -507,13 +579,19 @@ async fn a_tenant_reports_abuse_with_the_install_facts_as_evidence() {
         ops.sign_in("ops@steward.example", services::demo::DEMO_PASSWORD)
             .await;
         let html = ops.page(&format!("/console/listings/{LISTING}")).await;
-        assert!(html.contains("from an install, by Contoso Health"), "{html}");
+        assert!(
+            html.contains("from an install, by Contoso Health"),
+            "{html}"
+        );
         // The tenant's own page offers the report form.
         let b = Browser::new(&app);
         b.sign_in("admin@contoso.example", services::demo::DEMO_PASSWORD)
             .await;
         let html = b.page(&format!("/tenant/{TENANT}/installs/{id}")).await;
-        assert!(html.contains("report-agent-form") && html.contains("rate-form"), "{html}");
+        assert!(
+            html.contains("report-agent-form") && html.contains("rate-form"),
+            "{html}"
+        );
     }
 }
 
@@ -529,7 +607,11 @@ async fn the_combined_risk_is_flagged_across_agents_and_on_the_consent_screen_th
             .await
             .unwrap();
         let home = s.tenant_home(&carla, TENANT).await.unwrap();
-        assert!(!home.combined.private_data.is_empty(), "{:?}", home.combined);
+        assert!(
+            !home.combined.private_data.is_empty(),
+            "{:?}",
+            home.combined
+        );
         assert!(!home.combined.complete());
         // Web fetch: untrusted content and a way out. Its consent screen
         // warns that it completes the combination.
@@ -542,7 +624,11 @@ async fn the_combined_risk_is_flagged_across_agents_and_on_the_consent_screen_th
             .collect();
         assert!(!fetch.is_empty(), "{:?}", c.tools);
         let done = c.completes.as_ref().expect("web-fetch completes it");
-        assert!(done.private_data.iter().any(|p| p.agent == "Filesystem Access"));
+        assert!(
+            done.private_data
+                .iter()
+                .any(|p| p.agent == "Filesystem Access")
+        );
         assert!(done.egress.iter().any(|p| p.agent != "Filesystem Access"));
         let tools: Vec<&str> = fetch.iter().map(String::as_str).collect();
         let confirmed: Vec<&str> = c
@@ -566,6 +652,12 @@ async fn the_combined_risk_is_flagged_across_agents_and_on_the_consent_screen_th
         assert!(c.completes.is_none());
         // Another tenant is untouched.
         let tomas = user(&app, "admin@tailspin.example").await;
-        assert!(!s.tenant_home(&tomas, OTHER_TENANT).await.unwrap().combined.complete());
+        assert!(
+            !s.tenant_home(&tomas, OTHER_TENANT)
+                .await
+                .unwrap()
+                .combined
+                .complete()
+        );
     }
 }

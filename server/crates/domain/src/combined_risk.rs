@@ -210,7 +210,11 @@ mod tests {
     #[test]
     fn two_legs_are_not_the_combination() {
         let r = combined_risk(&[
-            t("Slack", "send_message", &["external_communication", "write_data"]),
+            t(
+                "Slack",
+                "send_message",
+                &["external_communication", "write_data"],
+            ),
             t("Files", "read_file", &["filesystem"]),
             t("Clock", "get_time", &["read_data"]),
         ]);

@@ -20,8 +20,8 @@ use store::NewEvent;
 use store::records::{Install, InstallStatus, Listing, Org, Rating, Report, TenantPolicy, Version};
 
 use crate::installs::{
-    InstallChoice, InstallView, ToolRisk, check_grants, field, granted_across, install_event,
-    tier, tool_risks,
+    InstallChoice, InstallView, ToolRisk, check_grants, field, granted_across, install_event, tier,
+    tool_risks,
 };
 use crate::{Actor, FiledReport, Result, ServiceError, Services};
 
@@ -87,7 +87,11 @@ impl UpgradeScreen {
     }
 }
 
-fn upgrade_of(from: &Version, to: &Version, install: &Install) -> (Vec<ToolRisk>, Vec<String>, Vec<RiskChange>, Vec<String>) {
+fn upgrade_of(
+    from: &Version,
+    to: &Version,
+    install: &Install,
+) -> (Vec<ToolRisk>, Vec<String>, Vec<RiskChange>, Vec<String>) {
     let old = tool_risks(from);
     let new = tool_risks(to);
     let added = new

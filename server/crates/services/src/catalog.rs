@@ -118,10 +118,7 @@ impl Services {
         for (n, v) in shown.iter().enumerate() {
             let mut s = summary(v);
             if let Some(prev) = n.checked_sub(1).map(|p| shown[p]) {
-                s.changes = Some((
-                    prev.version.clone(),
-                    self.diff_of(&listing, prev, v).await?,
-                ));
+                s.changes = Some((prev.version.clone(), self.diff_of(&listing, prev, v).await?));
             }
             history.push(s);
         }

@@ -117,7 +117,9 @@ pub(crate) fn check_grants(
             ));
             continue;
         };
-        if tier(&t.risk) >= tier("high") && !choice.confirmed.contains(name) && !already.contains(name)
+        if tier(&t.risk) >= tier("high")
+            && !choice.confirmed.contains(name)
+            && !already.contains(name)
         {
             errs.push(field(
                 "confirmed",

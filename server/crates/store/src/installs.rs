@@ -167,8 +167,14 @@ impl OrgWriter<'_> {
     ) -> Result<bool> {
         self.scoped().await?;
         let n = install::Entity::update_many()
-            .col_expr(install::Column::VersionId, Expr::value(to_version.to_string()))
-            .col_expr(install::Column::GrantedTools, Expr::value(json(&granted_tools)))
+            .col_expr(
+                install::Column::VersionId,
+                Expr::value(to_version.to_string()),
+            )
+            .col_expr(
+                install::Column::GrantedTools,
+                Expr::value(json(&granted_tools)),
+            )
             .col_expr(
                 install::Column::GrantedScopes,
                 Expr::value(json(&granted_scopes)),

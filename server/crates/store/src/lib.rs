@@ -18,8 +18,8 @@ mod identity;
 mod installs;
 mod portal;
 mod ratings;
-mod reports;
 pub mod records;
+mod reports;
 mod review;
 mod sessions;
 #[cfg(feature = "testing")]
