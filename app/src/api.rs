@@ -20,6 +20,39 @@ pub(crate) mod ssr {
         })
     }
 
+    /// A version diff in short, as the listing history and upgrade screen show it.
+    pub fn version_changes(
+        since: String,
+        d: &domain::diff::VersionDiff,
+    ) -> crate::dto::VersionChanges {
+        let named = |t: &domain::diff::ToolSummary| {
+            if t.hints.is_empty() {
+                t.name.clone()
+            } else {
+                format!("{} ({})", t.name, t.hints.join(", "))
+            }
+        };
+        let empty = d.tools_added.is_empty()
+            && d.tools_removed.is_empty()
+            && d.tools_changed.is_empty()
+            && d.capabilities_added.is_empty()
+            && d.capabilities_removed.is_empty()
+            && d.scopes_added.is_empty()
+            && d.scopes_removed.is_empty();
+        crate::dto::VersionChanges {
+            since,
+            tools_added: d.tools_added.iter().map(named).collect(),
+            tools_removed: d.tools_removed.iter().map(named).collect(),
+            tools_changed: d.tools_changed.iter().map(|c| c.name.clone()).collect(),
+            capabilities_added: d.capabilities_added.clone(),
+            capabilities_removed: d.capabilities_removed.clone(),
+            scopes_added: d.scopes_added.clone(),
+            scopes_removed: d.scopes_removed.clone(),
+            widens: d.widens_access(),
+            empty,
+        }
+    }
+
     pub fn category_label(slug: &str) -> String {
         domain::listing::category_label(slug)
             .unwrap_or(slug)
@@ -109,6 +142,18 @@ pub async fn get_listing(slug: String) -> Result<ListingView, AppError> {
                 state: v.state.as_str().to_owned(),
                 state_label: v.state.label().to_owned(),
                 published: v.published_at.map(format_date).unwrap_or_default(),
+                changes: v.changes.map(|(since, d)| version_changes(since, &d)),
+            })
+            .collect(),
+        rating_average: page.rating_average.map(|(a, _)| format!("{a:.1}")),
+        rating_count: page.ratings.len(),
+        reviews: page
+            .ratings
+            .into_iter()
+            .map(|r| ReviewItem {
+                stars: r.rating,
+                review: r.review,
+                date: format_date(r.updated_at),
             })
             .collect(),
         report_reasons: domain::report::ReasonCode::ALL

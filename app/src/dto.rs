@@ -47,6 +47,36 @@ pub struct ListingView {
     pub history: Vec<VersionItem>,
     /// (code, label) of every report reason.
     pub report_reasons: Vec<(String, String)>,
+    /// The average rating ("4.5") and how many tenants rated it.
+    pub rating_average: Option<String>,
+    pub rating_count: usize,
+    pub reviews: Vec<ReviewItem>,
+}
+
+/// One tenant's rating, as the public listing page shows it (no tenant named).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    pub stars: u8,
+    pub review: String,
+    pub date: String,
+}
+
+/// What changed in a version since the one before it, in short.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionChanges {
+    pub since: String,
+    /// Tool names, with declared hints: `delete_file (destructive)`.
+    pub tools_added: Vec<String>,
+    pub tools_removed: Vec<String>,
+    pub tools_changed: Vec<String>,
+    pub capabilities_added: Vec<String>,
+    pub capabilities_removed: Vec<String>,
+    pub scopes_added: Vec<String>,
+    pub scopes_removed: Vec<String>,
+    /// It can do more than the version before.
+    pub widens: bool,
+    /// Nothing in tools or access changed.
+    pub empty: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +93,8 @@ pub struct VersionItem {
     pub state: String,
     pub state_label: String,
     pub published: String,
+    /// `None` for the first version published.
+    pub changes: Option<VersionChanges>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -647,6 +679,21 @@ pub struct ConsoleListingView {
     pub can_suspend: bool,
     pub can_reinstate: bool,
     pub can_delist: bool,
+    pub reports: Vec<ConsoleReport>,
+}
+
+/// An abuse report as the console lists it (no reporter contact details).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleReport {
+    pub id: String,
+    pub reason: String,
+    pub details: String,
+    /// "public form", or "installed by <tenant>".
+    pub source: String,
+    pub install_id: Option<String>,
+    pub evidence: Option<String>,
+    pub status: String,
+    pub date: String,
 }
 
 // ---- Review dashboard (operator console) ----
@@ -733,6 +780,75 @@ pub struct InstallRow {
     pub scopes: Vec<String>,
     pub policy_version: String,
     pub created: String,
+    /// A newer live version the install is not on yet.
+    pub available: Option<String>,
+}
+
+/// One leg of the combined risk and who supplies it (`Agent: tool`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskLeg {
+    pub key: String,
+    pub label: String,
+    pub suppliers: Vec<String>,
+}
+
+/// The combined risk across a tenant's agents (the "lethal trifecta").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CombinedRiskView {
+    pub complete: bool,
+    pub legs: Vec<RiskLeg>,
+}
+
+/// An installed agent's page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallPageView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub is_admin: bool,
+    pub install: InstallRow,
+    /// The tenant's rating: (stars, review, date).
+    pub rating: Option<(u8, String, String)>,
+    /// (code, label) of every report reason.
+    pub report_reasons: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeTool {
+    pub name: String,
+    pub description: String,
+    pub risk: String,
+    pub capabilities: Vec<String>,
+    /// Only in the new version.
+    pub new: bool,
+    /// Granted now and kept without asking again.
+    pub kept: bool,
+    /// Granted now but riskier in the new version: (was, now).
+    pub riskier: Option<(String, String)>,
+    /// Needs an explicit tick (high or critical, and not kept).
+    pub needs_tick: bool,
+    /// Ticked when the form opens.
+    pub checked: bool,
+    pub blocked: Option<String>,
+}
+
+/// The "accept new version" screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeView {
+    pub org_slug: String,
+    pub org_name: String,
+    pub is_admin: bool,
+    pub install_id: String,
+    pub listing_name: String,
+    pub listing_slug: String,
+    pub from_version: String,
+    pub to_version: String,
+    pub tools: Vec<UpgradeTool>,
+    /// Granted tools the new version no longer has.
+    pub dropped: Vec<String>,
+    /// (scope, granted now, new in this version).
+    pub scopes: Vec<(String, bool, bool)>,
+    pub changes: VersionChanges,
+    pub completes: Option<CombinedRiskView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -751,6 +867,7 @@ pub struct TenantHomeView {
     pub is_admin: bool,
     pub installs: Vec<InstallRow>,
     pub policy: Option<TenantPolicyView>,
+    pub combined: CombinedRiskView,
     /// (value, label) for the policy form.
     pub capabilities: Vec<(String, String)>,
     pub categories: Vec<(String, String)>,
@@ -782,4 +899,7 @@ pub struct ConsentView {
     pub installed: bool,
     pub category_blocked: bool,
     pub policy_version: Option<String>,
+    /// Set when this install (with the tools ticked for you) would complete
+    /// the dangerous combination across the tenant's agents.
+    pub completes: Option<CombinedRiskView>,
 }

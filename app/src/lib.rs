@@ -110,6 +110,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tenant") view=pages::TenantPage ssr=SsrMode::Async />
                     <Route path=path!("/tenant/:org") view=pages::TenantOrg ssr=SsrMode::Async />
                     <Route path=path!("/tenant/:org/install/:listing") view=pages::TenantInstall ssr=SsrMode::Async />
+                    <Route path=path!("/tenant/:org/installs/:id") view=pages::TenantInstallDetail ssr=SsrMode::Async />
+                    <Route path=path!("/tenant/:org/installs/:id/upgrade") view=pages::TenantUpgrade ssr=SsrMode::Async />
                     <Route path=path!("/sign-in") view=pages::SignIn />
                     <Route path=path!("/sign-up") view=pages::SignUp />
                     <Route path=path!("/account") view=pages::Account ssr=SsrMode::Async />

@@ -479,6 +479,25 @@ pub async fn console_listing(slug: String) -> Result<ConsoleListingView, AppErro
         can_reinstate: l.can_enforce && has(VersionState::Suspended),
         can_delist: l.can_enforce && (has(VersionState::Published) || has(VersionState::Suspended)),
         can_enforce: l.can_enforce,
+        reports: l
+            .reports
+            .iter()
+            .map(|(r, tenant)| ConsoleReport {
+                id: r.id.to_string(),
+                reason: services::domain::report::ReasonCode::parse(&r.reason)
+                    .map_or_else(|| r.reason.clone(), |c| c.label().to_owned()),
+                details: r.details.clone(),
+                source: match (r.reporter_org_id, tenant) {
+                    (None, _) => "public form".to_owned(),
+                    (Some(_), Some(t)) => format!("from an install, by {t}"),
+                    (Some(_), None) => "from an install".to_owned(),
+                },
+                install_id: r.install_id.map(|i| i.to_string()),
+                evidence: r.evidence_digest.clone(),
+                status: r.status.clone(),
+                date: format_date(r.created_at),
+            })
+            .collect(),
         slug: l.listing.slug,
         name: l.listing.name,
         publisher: l.org.name,

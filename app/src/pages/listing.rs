@@ -29,6 +29,9 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
     let l = listing;
     let tool_count = l.tools.len();
     let history = view! { <History history=l.history /> }.into_any();
+    let ratings =
+        view! { <Ratings average=l.rating_average count=l.rating_count reviews=l.reviews /> }
+            .into_any();
     let aside = view! {
         <Facts
             publisher=l.publisher
@@ -96,6 +99,7 @@ fn ListingBody(listing: ListingView) -> impl IntoView {
                     </ul>
                 </section>
                 {history}
+                {ratings}
                 <ReportForm slug=l.slug.clone() reasons=l.report_reasons />
             </div>
             {aside}
@@ -109,20 +113,81 @@ fn History(history: Vec<crate::dto::VersionItem>) -> impl IntoView {
                 <section class="section" aria-labelledby="history-h">
                     <h2 id="history-h">"Version history"</h2>
                     <div class="table-wrap" tabindex="0">
-                        <table class="data">
-                            <thead><tr><th scope="col">"Version"</th><th scope="col">"State"</th><th scope="col">"Published"</th></tr></thead>
+                        <table class="data" id="version-history">
+                            <thead><tr><th scope="col">"Version"</th><th scope="col">"State"</th><th scope="col">"Published"</th><th scope="col">"What changed"</th></tr></thead>
                             <tbody>
-                                {history.into_iter().map(|v| view! {
-                                    <tr>
+                                {history.into_iter().map(|v| { let key = v.version.clone(); view! {
+                                    <tr data-version=key>
                                         <td><code>{v.version}</code></td>
                                         <td><span class=format!("badge status-{}", v.state)>{v.state_label}</span></td>
                                         <td>{v.published}</td>
+                                        <td><Changes changes=v.changes /></td>
                                     </tr>
-                                }).collect_view()}
+                                }}).collect_view()}
                             </tbody>
                         </table>
                     </div>
                 </section>
+    }
+}
+
+/// What a version changed since the one published before it, in short.
+#[component]
+fn Changes(changes: Option<crate::dto::VersionChanges>) -> impl IntoView {
+    let Some(c) = changes else {
+        return view! { <small class="muted">"First published version"</small> }.into_any();
+    };
+    if c.empty {
+        return view! { <small class="muted">{format!("No change in tools or access since {}", c.since)}</small> }.into_any();
+    }
+    let line = |label: &'static str, items: Vec<String>, warn: bool| {
+        (!items.is_empty()).then(|| {
+            view! {
+                <li class:warn=warn>{format!("{label}: {}", items.join(", "))}</li>
+            }
+        })
+    };
+    view! {
+        <ul class="changes">
+            <li class="muted">{format!("Since {}{}", c.since, if c.widens { ", can do more:" } else { ":" })}</li>
+            {line("Tools added", c.tools_added, true)}
+            {line("Tools removed", c.tools_removed, false)}
+            {line("Tools changed", c.tools_changed, false)}
+            {line("Capabilities added", c.capabilities_added.iter().map(|x| x.replace('_', " ")).collect(), true)}
+            {line("Capabilities removed", c.capabilities_removed.iter().map(|x| x.replace('_', " ")).collect(), false)}
+            {line("Scopes added", c.scopes_added, true)}
+            {line("Scopes removed", c.scopes_removed, false)}
+        </ul>
+    }
+    .into_any()
+}
+
+/// Tenants' ratings: the average, the count and the reviews.
+#[component]
+fn Ratings(
+    average: Option<String>,
+    count: usize,
+    reviews: Vec<crate::dto::ReviewItem>,
+) -> impl IntoView {
+    view! {
+        <section class="section" aria-labelledby="ratings-h" id="ratings">
+            <h2 id="ratings-h">"Ratings"</h2>
+            {match average {
+                None => view! { <p class="muted" id="rating-summary">"No ratings yet. Organizations that install this agent can rate it."</p> }.into_any(),
+                Some(a) => view! { <p id="rating-summary"><strong>{format!("{a} out of 5")}</strong>{format!(" from {count} organization{}", if count == 1 { "" } else { "s" })}</p> }.into_any(),
+            }}
+            <ul class="stack" id="reviews">
+                {reviews.into_iter().map(|r| {
+                    let stars = format!("{}{}", "★".repeat(r.stars as usize), "☆".repeat(5 - r.stars as usize));
+                    view! {
+                        <li>
+                            <span aria-label=format!("{} out of 5", r.stars)>{stars}</span>" "<small class="muted">{r.date}</small>
+                            {(!r.review.is_empty()).then(|| view! { <p>{r.review}</p> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }
 

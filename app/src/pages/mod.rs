@@ -24,7 +24,7 @@ pub use listing::Listing;
 pub use not_found::NotFound;
 pub use portal::{Portal, PortalDiff, PortalListing, PortalOrg, PortalVersion};
 pub use review::{ConsoleListing, ReviewCase, ReviewQueue, ReviewQueues};
-pub use tenant::{TenantInstall, TenantOrg, TenantPage};
+pub use tenant::{TenantInstall, TenantInstallDetail, TenantOrg, TenantPage, TenantUpgrade};
 
 use leptos::prelude::*;
 

@@ -538,6 +538,32 @@ fn ListingEnforcement(
             </section>
         }})}
         {(!l.can_enforce).then(|| view! { <p class="muted">"Enforcement needs the admin or trust & safety role."</p> })}
+        <section class="section" aria-labelledby="reports-h">
+            <h2 id="reports-h">"Abuse reports"</h2>
+            {if l.reports.is_empty() {
+                view! { <p class="muted" id="no-reports">"No reports."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap" tabindex="0">
+                        <table class="data" id="listing-reports">
+                            <thead><tr><th scope="col">"Reason"</th><th scope="col">"What happened"</th><th scope="col">"Source"</th><th scope="col">"Evidence"</th><th scope="col">"Status"</th><th scope="col">"When"</th></tr></thead>
+                            <tbody>
+                                {l.reports.into_iter().map(|r| view! {
+                                    <tr data-report=r.id.clone()>
+                                        <td>{r.reason}</td>
+                                        <td>{r.details}</td>
+                                        <td>{r.source}{r.install_id.map(|i| view! { <br /><small class="muted">{format!("install {i}")}</small> })}</td>
+                                        <td>{r.evidence.map(|d| view! { <code title=d.clone()>{format!("{}…", d.chars().take(19).collect::<String>())}</code> })}</td>
+                                        <td>{r.status}</td>
+                                        <td>{r.date}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
         <section class="section" aria-labelledby="actions-h">
             <h2 id="actions-h">"Enforcement history"</h2>
             {if l.actions.is_empty() {

@@ -52,6 +52,8 @@ const ORG_PAGES: &[&str] = &[
     "/portal/{slug}/{listing}/diff",
     "/tenant/{slug}",
     "/tenant/{slug}/install/{listing}",
+    "/tenant/{slug}/installs/{id}",
+    "/tenant/{slug}/installs/{id}/upgrade",
 ];
 
 /// Operator console pages that name no organization: refused to anyone who is
@@ -76,6 +78,7 @@ fn org_page(page: &str, slug: &str) -> String {
     page.replace("{slug}", slug)
         .replace("{listing}", "a-listing")
         .replace("{version}", "1.0.0")
+        .replace("{id}", NO_CASE)
 }
 
 struct OrgA {
@@ -473,6 +476,37 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
                 ("id", "0190f1c2-0000-7000-8000-000000000000"),
             ]),
         ),
+        "/api/install_page" | "/api/upgrade_screen" => {
+            (Kind::Org, v(&[("org", slug), ("id", NO_CASE)]))
+        }
+        "/api/accept_upgrade" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("id", NO_CASE),
+                ("from_version", "1.0.0"),
+                ("to_version", "1.1.0"),
+                ("tools[]", "t"),
+            ]),
+        ),
+        "/api/rate_agent" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("id", NO_CASE),
+                ("rating", "1"),
+                ("review", "sneaky"),
+            ]),
+        ),
+        "/api/report_agent" => (
+            Kind::Org,
+            v(&[
+                ("org", slug),
+                ("id", NO_CASE),
+                ("reason", "spam"),
+                ("details", "sneaky report text"),
+            ]),
+        ),
         "/api/save_tenant_policy" => (
             Kind::Org,
             v(&[("org", slug), ("max_risk", "low"), ("members_request", "1")]),
@@ -564,7 +598,8 @@ async fn every_page_is_classified() {
             .replace(":listing", "{listing}")
             .replace(":version", "{version}")
             .replace(":team", "{team}")
-            .replace(":case", "{case}");
+            .replace(":case", "{case}")
+            .replace(":id", "{id}");
         assert!(
             PUBLIC_PAGES.contains(&p.as_str())
                 || ORG_PAGES.contains(&p.as_str())

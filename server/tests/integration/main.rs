@@ -3,6 +3,7 @@
 
 mod audit;
 mod boundary;
+mod buyer;
 mod dashboard;
 mod decisions;
 mod helpers;

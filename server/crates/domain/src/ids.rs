@@ -118,6 +118,10 @@ typed_id!(
     /// A tenant's install of a listing version.
     InstallId
 );
+typed_id!(
+    /// A tenant's rating and review of a listing.
+    RatingId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! meant to build for WASM as the classifier lands here.
 
 pub mod audit;
+pub mod combined_risk;
 pub mod diff;
 pub mod identity;
 pub mod ids;
@@ -12,6 +13,7 @@ pub mod listing;
 pub mod manifest;
 pub mod org;
 pub mod pricing;
+pub mod rating;
 pub mod report;
 pub mod review;
 pub mod routing;

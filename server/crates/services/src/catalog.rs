@@ -10,8 +10,13 @@ pub struct ListingPage {
     pub publisher: Org,
     /// The latest published version: what a buyer would install.
     pub live: VersionSummary,
-    /// Versions a buyer may see (published, suspended or delisted), newest first.
+    /// Versions a buyer may see (published, suspended or delisted), newest
+    /// first, each with what changed since the one published before it.
     pub history: Vec<VersionSummary>,
+    /// Tenants' ratings, most recently written first (no tenant named).
+    pub ratings: Vec<store::records::Rating>,
+    /// The average rating (to one decimal) and how many there are.
+    pub rating_average: Option<(f32, usize)>,
     pub tools: Vec<ToolView>,
     /// Automated screening of the live version (its disclosure label), if screened.
     pub screening: Option<store::records::Screening>,
@@ -26,6 +31,9 @@ pub struct VersionSummary {
     pub state: VersionState,
     pub published_at: Option<i64>,
     pub manifest_digest: Option<String>,
+    /// What changed since the version published before this one (its
+    /// number, and the diff), unless this is the first.
+    pub changes: Option<(String, domain::diff::VersionDiff)>,
 }
 
 #[derive(Clone, Debug)]
@@ -93,18 +101,34 @@ impl Services {
             state: v.state,
             published_at: v.published_at,
             manifest_digest: v.manifest_digest.clone(),
+            changes: None,
         };
+        // Oldest first to diff each against the one before, then newest first.
+        let mut shown: Vec<&store::records::Version> = versions
+            .iter()
+            .filter(|v| {
+                matches!(
+                    v.state,
+                    VersionState::Published | VersionState::Suspended | VersionState::Delisted
+                )
+            })
+            .collect();
+        shown.sort_by_key(|v| (v.published_at, v.created_at));
+        let mut history = Vec::with_capacity(shown.len());
+        for (n, v) in shown.iter().enumerate() {
+            let mut s = summary(v);
+            if let Some(prev) = n.checked_sub(1).map(|p| shown[p]) {
+                s.changes = Some((prev.version.clone(), self.diff_of(&listing, prev, v).await?));
+            }
+            history.push(s);
+        }
+        history.reverse();
+        let ratings = self.store.ratings_of(listing.id).await?;
+        let stars: Vec<u8> = ratings.iter().map(|r| r.rating).collect();
         Ok(ListingPage {
-            history: versions
-                .iter()
-                .filter(|v| {
-                    matches!(
-                        v.state,
-                        VersionState::Published | VersionState::Suspended | VersionState::Delisted
-                    )
-                })
-                .map(summary)
-                .collect(),
+            history,
+            rating_average: domain::rating::average(&stars),
+            ratings,
             new_since: new_since(&versions, &live),
             live: summary(&live),
             screening: live.screening.clone(),

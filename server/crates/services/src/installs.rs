@@ -5,6 +5,7 @@
 //! Each change commits with its audit entry and outbound event.
 
 use domain::audit::AuditRecord;
+use domain::combined_risk::{CombinedRisk, GrantedTool, combined_risk, completes};
 use domain::identity::Role;
 use domain::listing::VersionState;
 use domain::org::OrgKind;
@@ -17,11 +18,11 @@ use crate::{Actor, Result, ServiceError, Services};
 /// Risk tiers, ordered.
 const TIERS: [&str; 4] = ["low", "medium", "high", "critical"];
 
-fn tier(s: &str) -> usize {
+pub(crate) fn tier(s: &str) -> usize {
     TIERS.iter().position(|t| *t == s).unwrap_or(TIERS.len())
 }
 
-fn field(name: &str, msg: impl Into<String>) -> (String, String) {
+pub(crate) fn field(name: &str, msg: impl Into<String>) -> (String, String) {
     (name.to_owned(), msg.into())
 }
 
@@ -83,7 +84,94 @@ pub fn tool_risks(v: &Version) -> Vec<ToolRisk> {
         .collect()
 }
 
-fn install_event(kind: &str, i: &Install, slug: Option<&str>) -> NewEvent {
+/// Checks what a tenant admin chose against the version and the tenant's
+/// policy, naming every problem by field; returns the sorted, unique tools and
+/// scopes to grant. High and critical tools need an explicit tick unless they
+/// are in `already` (granted before, at the same or a higher risk: an upgrade
+/// keeps such grants without asking again).
+pub(crate) fn check_grants(
+    listing: &Listing,
+    version: &Version,
+    policy: Option<&TenantPolicy>,
+    choice: &InstallChoice,
+    already: &[String],
+) -> Result<(Vec<String>, Vec<String>)> {
+    let tools = tool_risks(version);
+    let scopes = version.manifest.all_scopes();
+    let mut errs = Vec::new();
+    let mut granted_tools: Vec<String> = choice.tools.iter().map(|t| t.trim().to_owned()).collect();
+    granted_tools.sort();
+    granted_tools.dedup();
+    let mut granted_scopes: Vec<String> =
+        choice.scopes.iter().map(|s| s.trim().to_owned()).collect();
+    granted_scopes.sort();
+    granted_scopes.dedup();
+    if granted_tools.is_empty() {
+        errs.push(field("tools", "grant at least one tool"));
+    }
+    for name in &granted_tools {
+        let Some(t) = tools.iter().find(|t| &t.name == name) else {
+            errs.push(field(
+                "tools",
+                format!("{name} is not a tool of version {}", version.version),
+            ));
+            continue;
+        };
+        if tier(&t.risk) >= tier("high")
+            && !choice.confirmed.contains(name)
+            && !already.contains(name)
+        {
+            errs.push(field(
+                "confirmed",
+                format!("{name} is {} risk: tick it explicitly to grant it", t.risk),
+            ));
+        }
+        if let Some(p) = policy {
+            if tier(&t.risk) > tier(&p.max_risk) {
+                errs.push(field(
+                    "tools",
+                    format!(
+                        "{name} is {} risk; your policy allows at most {}",
+                        t.risk, p.max_risk
+                    ),
+                ));
+            }
+            for c in &t.capabilities {
+                if p.blocked_capabilities.contains(c) {
+                    errs.push(field(
+                        "tools",
+                        format!(
+                            "{name} can {}, which your policy blocks",
+                            c.replace('_', " ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for s in &granted_scopes {
+        if !scopes.contains(s) {
+            errs.push(field(
+                "scopes",
+                format!("{s} is not a scope this version asks for"),
+            ));
+        }
+    }
+    if let Some(p) = policy
+        && p.blocked_categories.contains(&listing.category)
+    {
+        errs.push(field(
+            "listing",
+            "your policy blocks agents of this category",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(ServiceError::InvalidFields(errs));
+    }
+    Ok((granted_tools, granted_scopes))
+}
+
+pub(crate) fn install_event(kind: &str, i: &Install, slug: Option<&str>) -> NewEvent {
     NewEvent {
         event_type: format!("install.{kind}"),
         org_id: Some(i.org_id),
@@ -107,6 +195,9 @@ pub struct InstallView {
     pub install: Install,
     pub listing: Option<Listing>,
     pub version: Option<Version>,
+    /// The listing's live version when it is newer than the pinned one: the
+    /// install stays on `version` until an admin accepts this one.
+    pub available: Option<Version>,
 }
 
 /// The tenant's home: its installs and policy, and whether the viewer administers it.
@@ -116,6 +207,8 @@ pub struct TenantHome {
     pub is_admin: bool,
     pub installs: Vec<InstallView>,
     pub policy: Option<TenantPolicy>,
+    /// Combined risk over the active installs' granted tools.
+    pub combined: CombinedRisk,
 }
 
 /// What the consent screen shows before an install.
@@ -130,34 +223,84 @@ pub struct ConsentScreen {
     pub scopes: Vec<String>,
     pub policy: Option<TenantPolicy>,
     pub installed: bool,
+    /// Combined risk over the tenant's active installs now.
+    pub combined: CombinedRisk,
+    /// Set when this install, with the tools the screen ticks for you (low
+    /// and medium risk, not blocked by policy), would complete the dangerous
+    /// combination.
+    pub completes: Option<CombinedRisk>,
+}
+
+/// The tools granted across active installs, with Steward's reading of each
+/// (as of the version each install is pinned to).
+pub fn granted_across(installs: &[InstallView]) -> Vec<GrantedTool> {
+    installs
+        .iter()
+        .filter(|v| v.install.status == InstallStatus::Active)
+        .flat_map(|v| {
+            let agent = v
+                .listing
+                .as_ref()
+                .map_or_else(|| v.install.listing_id.to_string(), |l| l.name.clone());
+            let risks = v.version.as_ref().map(tool_risks).unwrap_or_default();
+            v.install
+                .granted_tools
+                .iter()
+                .map(|name| GrantedTool {
+                    agent: agent.clone(),
+                    tool: name.clone(),
+                    capabilities: risks
+                        .iter()
+                        .find(|t| &t.name == name)
+                        .map(|t| t.capabilities.clone())
+                        .unwrap_or_default(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 impl Services {
+    /// The tenant's installs, newest first, each with its listing, the
+    /// version it is pinned to and a newer live version if there is one.
+    pub(crate) async fn install_views(&self, org: OrgId) -> Result<Vec<InstallView>> {
+        let mut installs = Vec::new();
+        for i in self.store.in_org(org).installs().await? {
+            installs.push(self.install_view(i).await?);
+        }
+        Ok(installs)
+    }
+
+    pub(crate) async fn install_view(&self, i: Install) -> Result<InstallView> {
+        let listing = self.store.listing_by_id(i.listing_id).await?;
+        let versions = match &listing {
+            Some(l) => self.store.versions_of(l.id).await?,
+            None => Vec::new(),
+        };
+        let version = versions.iter().find(|v| v.id == i.version_id).cloned();
+        let pinned_at = version.as_ref().and_then(|v| v.published_at);
+        let available = versions
+            .into_iter()
+            .filter(|v| v.state == VersionState::Published)
+            .max_by_key(|v| v.published_at)
+            .filter(|live| live.id != i.version_id && live.published_at > pinned_at);
+        Ok(InstallView {
+            install: i,
+            listing,
+            version,
+            available,
+        })
+    }
+
     /// The tenant's installs (with their listings and versions) and policy.
     pub async fn tenant_home(&self, actor: &Actor, tenant_slug: &str) -> Result<TenantHome> {
         let (org, roles) = self.tenant(actor, tenant_slug).await?;
         let reader = self.store.in_org(org.id);
-        let mut installs = Vec::new();
-        for i in reader.installs().await? {
-            let listing = self.store.listing_by_id(i.listing_id).await?;
-            let version = match &listing {
-                Some(l) => self
-                    .store
-                    .versions_of(l.id)
-                    .await?
-                    .into_iter()
-                    .find(|v| v.id == i.version_id),
-                None => None,
-            };
-            installs.push(InstallView {
-                install: i,
-                listing,
-                version,
-            });
-        }
+        let installs = self.install_views(org.id).await?;
         Ok(TenantHome {
             is_admin: roles.contains(&Role::TenantAdmin),
             policy: reader.tenant_policy().await?,
+            combined: combined_risk(&granted_across(&installs)),
             installs,
             org,
         })
@@ -173,12 +316,36 @@ impl Services {
         let (org, roles) = self.tenant(actor, tenant_slug).await?;
         let (listing, version) = self.installable(listing_slug, None).await?;
         let reader = self.store.in_org(org.id);
+        let policy = reader.tenant_policy().await?;
+        let tools = tool_risks(&version);
+        let existing = granted_across(&self.install_views(org.id).await?);
+        // What the screen ticks for you: low and medium risk, not blocked.
+        let preticked: Vec<GrantedTool> = tools
+            .iter()
+            .filter(|t| tier(&t.risk) < tier("high"))
+            .filter(|t| {
+                policy.as_ref().is_none_or(|p| {
+                    tier(&t.risk) <= tier(&p.max_risk)
+                        && !t
+                            .capabilities
+                            .iter()
+                            .any(|c| p.blocked_capabilities.contains(c))
+                })
+            })
+            .map(|t| GrantedTool {
+                agent: listing.name.clone(),
+                tool: t.name.clone(),
+                capabilities: t.capabilities.clone(),
+            })
+            .collect();
         Ok(ConsentScreen {
             is_admin: roles.contains(&Role::TenantAdmin),
             publisher: self.store.org_by_id(listing.org_id).await?,
-            tools: tool_risks(&version),
+            combined: combined_risk(&existing),
+            completes: completes(&existing, &preticked),
+            tools,
             scopes: version.manifest.all_scopes(),
-            policy: reader.tenant_policy().await?,
+            policy,
             installed: reader.live_install_of(listing.id).await?.is_some(),
             org,
             listing,
@@ -187,7 +354,7 @@ impl Services {
     }
 
     /// The tenant organization `slug`, if the actor is a member (else 404).
-    async fn tenant(&self, actor: &Actor, slug: &str) -> Result<(Org, Vec<Role>)> {
+    pub(crate) async fn tenant(&self, actor: &Actor, slug: &str) -> Result<(Org, Vec<Role>)> {
         let (org, roles) = self.member_org(actor, slug).await?;
         if org.kind != OrgKind::Tenant {
             return Err(ServiceError::NotFound);
@@ -208,7 +375,7 @@ impl Services {
     }
 
     /// A published listing and the version to install (the live one by default).
-    async fn installable(
+    pub(crate) async fn installable(
         &self,
         listing_slug: &str,
         version: Option<&str>,
@@ -248,76 +415,8 @@ impl Services {
             .await?;
         let reader = self.store.in_org(org.id);
         let policy = reader.tenant_policy().await?;
-        let tools = tool_risks(&version);
-        let scopes = version.manifest.all_scopes();
-        let mut errs = Vec::new();
-        let mut granted_tools: Vec<String> =
-            choice.tools.iter().map(|t| t.trim().to_owned()).collect();
-        granted_tools.sort();
-        granted_tools.dedup();
-        let mut granted_scopes: Vec<String> =
-            choice.scopes.iter().map(|s| s.trim().to_owned()).collect();
-        granted_scopes.sort();
-        granted_scopes.dedup();
-        if granted_tools.is_empty() {
-            errs.push(field("tools", "grant at least one tool"));
-        }
-        for name in &granted_tools {
-            let Some(t) = tools.iter().find(|t| &t.name == name) else {
-                errs.push(field(
-                    "tools",
-                    format!("{name} is not a tool of version {}", version.version),
-                ));
-                continue;
-            };
-            if tier(&t.risk) >= tier("high") && !choice.confirmed.contains(name) {
-                errs.push(field(
-                    "confirmed",
-                    format!("{name} is {} risk: tick it explicitly to grant it", t.risk),
-                ));
-            }
-            if let Some(p) = &policy {
-                if tier(&t.risk) > tier(&p.max_risk) {
-                    errs.push(field(
-                        "tools",
-                        format!(
-                            "{name} is {} risk; your policy allows at most {}",
-                            t.risk, p.max_risk
-                        ),
-                    ));
-                }
-                for c in &t.capabilities {
-                    if p.blocked_capabilities.contains(c) {
-                        errs.push(field(
-                            "tools",
-                            format!(
-                                "{name} can {}, which your policy blocks",
-                                c.replace('_', " ")
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        for s in &granted_scopes {
-            if !scopes.contains(s) {
-                errs.push(field(
-                    "scopes",
-                    format!("{s} is not a scope this version asks for"),
-                ));
-            }
-        }
-        if let Some(p) = &policy
-            && p.blocked_categories.contains(&listing.category)
-        {
-            errs.push(field(
-                "listing",
-                "your policy blocks agents of this category",
-            ));
-        }
-        if !errs.is_empty() {
-            return Err(ServiceError::InvalidFields(errs));
-        }
+        let (granted_tools, granted_scopes) =
+            check_grants(&listing, &version, policy.as_ref(), choice, &[])?;
         if reader.live_install_of(listing.id).await?.is_some() {
             return Err(ServiceError::Conflict(
                 "this agent is already installed (or requested) in your organization".into(),
@@ -401,7 +500,7 @@ impl Services {
             .await
     }
 
-    async fn own_install(&self, org: &Org, id: &str) -> Result<Install> {
+    pub(crate) async fn own_install(&self, org: &Org, id: &str) -> Result<Install> {
         let id: InstallId = id.parse().map_err(|_| ServiceError::NotFound)?;
         self.store
             .in_org(org.id)

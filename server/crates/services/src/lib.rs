@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod authorize;
+pub mod buyer;
 mod catalog;
 pub mod dashboard;
 pub mod decisions;

@@ -63,6 +63,9 @@ impl Services {
             contact: report.contact,
             status: "open".into(),
             created_at: store::now_ms(),
+            reporter_org_id: None,
+            install_id: None,
+            evidence_digest: None,
         };
         let tx = self.store.begin_write().await?;
         tx.insert_report(&row).await?;

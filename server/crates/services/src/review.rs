@@ -153,6 +153,9 @@ pub struct ConsoleListing {
     pub versions: Vec<Version>,
     pub actions: Vec<(EnforcementAction, String)>,
     pub can_enforce: bool,
+    /// Abuse reports about the listing, newest first, each with the name of
+    /// the tenant that filed it from an install (`None`: the public form).
+    pub reports: Vec<(store::records::Report, Option<String>)>,
 }
 
 fn refusal(r: rules::Refusal) -> ServiceError {
@@ -1477,7 +1480,16 @@ impl Services {
         let names = self
             .names(actions.iter().map(|a| a.actor.clone()).collect())
             .await?;
+        let mut reports = Vec::new();
+        for r in reader.reports_of(listing.id).await? {
+            let tenant = match r.reporter_org_id {
+                Some(o) => self.store.org_by_id(o).await?.map(|o| o.name),
+                None => None,
+            };
+            reports.push((r, tenant));
+        }
         Ok(ConsoleListing {
+            reports,
             can_enforce: roles.iter().any(|r| ENFORCERS.contains(r)),
             actions: actions
                 .into_iter()

@@ -298,22 +298,11 @@ impl Store {
 
     pub async fn report_by_id(&self, id: domain::ReportId) -> Result<Option<Report>> {
         let tx = self.read_tx(RowScope::System).await?;
-        let Some(m) = abuse_report::Entity::find_by_id(id.to_string())
+        abuse_report::Entity::find_by_id(id.to_string())
             .one(&tx)
             .await?
-        else {
-            return Ok(None);
-        };
-        Ok(Some(Report {
-            id: parse_id(&m.id)?,
-            listing_id: parse_id(&m.listing_id)?,
-            subject_org_id: parse_id(&m.subject_org_id)?,
-            reason: m.reason,
-            details: m.details,
-            contact: m.contact,
-            status: m.status,
-            created_at: m.created_at,
-        }))
+            .map(crate::reports::report_from)
+            .transpose()
     }
 
     /// Outbox events about one subject, oldest first.

@@ -142,6 +142,9 @@ pub mod abuse_report {
         pub contact: Option<String>,
         pub status: String,
         pub created_at: i64,
+        pub reporter_org_id: Option<String>,
+        pub install_id: Option<String>,
+        pub evidence_digest: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -606,6 +609,31 @@ pub mod tenant_policy {
         pub members_request: bool,
         pub updated_at: i64,
         pub updated_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod listing_rating {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "listing_rating")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub org_id: String,
+        pub listing_id: String,
+        pub install_id: String,
+        pub version_id: String,
+        pub rating: i32,
+        pub review: String,
+        pub created_by: String,
+        pub created_at: i64,
+        pub updated_at: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use domain::{InstallId, ListingId};
+use domain::{InstallId, ListingId, VersionId};
 
 use crate::catalog::parse_id;
 use crate::entities::{install, tenant_policy};
@@ -145,6 +145,50 @@ impl OrgWriter<'_> {
             .filter(install::Column::Id.eq(id.to_string()))
             .filter(install::Column::OrgId.eq(self.org.to_string()))
             .filter(install::Column::Status.eq(from.as_str()))
+            .exec(&self.tx.tx)
+            .await?
+            .rows_affected;
+        Ok(n == 1)
+    }
+
+    /// Moves an active install from `from_version` to `to_version` with new
+    /// grants, if it is still active on `from_version` (compare-and-set: a
+    /// stale upgrade form, or one racing an uninstall, changes nothing).
+    /// Like [`OrgWriter::move_install`], this changes what the decision point
+    /// answers for the install.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn repin_install(
+        &self,
+        id: InstallId,
+        from_version: VersionId,
+        to_version: VersionId,
+        granted_tools: &[String],
+        granted_scopes: &[String],
+        policy_version: &str,
+        at: i64,
+    ) -> Result<bool> {
+        self.scoped().await?;
+        // The install's version and grants are decision facts.
+        self.tx.authz_changed(crate::AuthzChange::Tenant(self.org));
+        let n = install::Entity::update_many()
+            .col_expr(
+                install::Column::VersionId,
+                Expr::value(to_version.to_string()),
+            )
+            .col_expr(
+                install::Column::GrantedTools,
+                Expr::value(json(&granted_tools)),
+            )
+            .col_expr(
+                install::Column::GrantedScopes,
+                Expr::value(json(&granted_scopes)),
+            )
+            .col_expr(install::Column::PolicyVersion, Expr::value(policy_version))
+            .col_expr(install::Column::UpdatedAt, Expr::value(at))
+            .filter(install::Column::Id.eq(id.to_string()))
+            .filter(install::Column::OrgId.eq(self.org.to_string()))
+            .filter(install::Column::Status.eq(InstallStatus::Active.as_str()))
+            .filter(install::Column::VersionId.eq(from_version.to_string()))
             .exec(&self.tx.tx)
             .await?
             .rows_affected;

@@ -19,7 +19,9 @@ mod idempotency;
 mod identity;
 mod installs;
 mod portal;
+mod ratings;
 pub mod records;
+mod reports;
 mod review;
 mod sessions;
 #[cfg(feature = "testing")]

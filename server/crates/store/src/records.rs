@@ -143,6 +143,12 @@ pub struct Report {
     pub contact: Option<String>,
     pub status: String,
     pub created_at: i64,
+    /// The tenant that reported it from an install (`None`: the public form).
+    pub reporter_org_id: Option<OrgId>,
+    pub install_id: Option<domain::InstallId>,
+    /// The evidence blob (JSON: the tenant's statement and the install's
+    /// facts), filed under the reporting tenant's organization.
+    pub evidence_digest: Option<String>,
 }
 
 /// Row counts for the operator's overview and for tests.
@@ -453,4 +459,22 @@ pub struct TenantPolicy {
     pub members_request: bool,
     pub updated_at: i64,
     pub updated_by: String,
+}
+
+/// A tenant's rating and review of a listing (one per tenant per listing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rating {
+    pub id: domain::RatingId,
+    pub org_id: OrgId,
+    pub listing_id: ListingId,
+    /// The install it was written from, and its version then.
+    pub install_id: domain::InstallId,
+    pub version_id: VersionId,
+    /// 1 to 5.
+    pub rating: u8,
+    pub review: String,
+    /// Encoded actor.
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
 }

@@ -259,6 +259,9 @@ impl WriteTx {
             contact: Set(r.contact.clone()),
             status: Set(r.status.clone()),
             created_at: Set(r.created_at),
+            reporter_org_id: Set(r.reporter_org_id.map(|o| o.to_string())),
+            install_id: Set(r.install_id.map(|i| i.to_string())),
+            evidence_digest: Set(r.evidence_digest.clone()),
         })
         .exec_without_returning(&self.tx)
         .await

@@ -68,6 +68,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::BUYER_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -98,6 +99,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::INSTALL_TABLES)
         .chain(migrations::AUTHZ_TABLES)
         .chain(migrations::IDEMPOTENCY_TABLES)
+        .chain(migrations::BUYER_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(

@@ -465,6 +465,9 @@ async fn reports_and_tools_round_trip() {
             contact: None,
             status: "open".into(),
             created_at: now_ms(),
+            reporter_org_id: None,
+            install_id: None,
+            evidence_digest: None,
         };
         let tx = s.begin_write().await.unwrap();
         tx.insert_report(&r).await.unwrap();
