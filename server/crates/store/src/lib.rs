@@ -19,6 +19,7 @@ mod installs;
 mod portal;
 pub mod records;
 mod review;
+mod search;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -29,6 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub use connect::{DatabaseUrl, Engine};
 pub use identity::{OrgReader, OrgWriter};
 pub use review::{CaseChange, CaseScope};
+pub use search::{RISK_TIERS, search_words};
 pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};
 
@@ -189,12 +191,22 @@ impl Store {
     /// start against a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
         use migrations::MigratorTrait;
-        if let Ok(pending) = migrations::Migrator::get_pending_migrations_read_only(&self.db).await
+        let pending = migrations::Migrator::get_pending_migrations_read_only(&self.db).await;
+        if let Ok(pending) = &pending
             && pending.is_empty()
         {
             return Ok(());
         }
+        // The catalog's search rows are derived: a database that gains them
+        // fills them from the listings it already has.
+        let fill_catalog = pending.is_ok_and(|p| {
+            p.iter()
+                .any(|m| m.name() == "m20261126_000013_catalog_search")
+        });
         migrations::Migrator::up(&self.db, None).await?;
+        if fill_catalog {
+            self.rebuild_catalog().await?;
+        }
         Ok(())
     }
 
