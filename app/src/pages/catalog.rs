@@ -143,8 +143,12 @@ fn select(
 fn SearchForm(filter: CatalogFilter, error: Option<AppError>) -> impl IntoView {
     let err = move |name: &str| error.as_ref().and_then(|e| e.field(name));
     let q_error = err("q");
-    let (category_error, risk_error, capability_error, without_error) =
-        (err("category"), err("risk"), err("capability"), err("without"));
+    let (category_error, risk_error, capability_error, without_error) = (
+        err("category"),
+        err("risk"),
+        err("capability"),
+        err("without"),
+    );
     let (pricing_error, sort_error, verified_error, page_error) =
         (err("pricing"), err("sort"), err("verified"), err("page"));
     let verified = matches!(filter.verified.as_str(), "true" | "on" | "1");

@@ -3,6 +3,7 @@
 
 mod audit;
 mod boundary;
+mod catalog;
 mod dashboard;
 mod helpers;
 mod http_api;

@@ -11,6 +11,8 @@
 //!   advisory lock taken just before the append).
 
 mod audit;
+#[cfg(feature = "bulk")]
+pub mod bulk;
 mod catalog;
 mod connect;
 mod entities;
