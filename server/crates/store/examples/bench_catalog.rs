@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Prints one Markdown table row per engine and query: p50/p95/p99 in
-//! milliseconds over `--iterations` calls after a warm-up.
+//! milliseconds over `--iterations` calls after a warm-up. `--only sqlite` or
+//! `--only postgres` runs one engine.
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,13 @@ fn queries() -> Vec<(&'static str, CatalogQuery)> {
             },
         ),
         ("rare word `quokka`", text("quokka")),
+        (
+            "rare word `quokka`, newest",
+            CatalogQuery {
+                sort: CatalogSort::Newest,
+                ..text("quokka")
+            },
+        ),
         ("prefix `paym` (typing)", text("paym")),
         ("two words `slack messages`", text("slack messages")),
         (
@@ -158,9 +166,17 @@ async fn main() {
     let iterations = arg("--iterations", 200);
     println!("| engine | query | matches | on page | p50 ms | p95 ms | p99 ms |");
     println!("|---|---|---:|---:|---:|---:|---:|");
-    {
+    // `--only sqlite|postgres` runs one engine.
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .unwrap_or_default();
+    if only.is_empty() || only == "sqlite" {
         let db = store::testing::sqlite().await;
         run("SQLite", &db, n, iterations).await;
+    }
+    if only == "sqlite" {
+        return;
     }
     if std::env::var("TEST_DATABASE_URL").is_ok() {
         let db = store::testing::postgres()

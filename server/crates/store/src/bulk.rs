@@ -2,6 +2,8 @@
 //! (`examples/bench_catalog.rs`), load tests (`steward seed --bulk-listings`)
 //! and tests of big catalogs. Not marketplace data: every listing is made up.
 
+use crate::Store;
+
 /// A deterministic generator (splitmix64) for bulk test data.
 struct Rng(u64);
 
