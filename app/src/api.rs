@@ -76,6 +76,7 @@ pub async fn search_catalog(filter: CatalogFilter) -> Result<CatalogResults, App
         page: page.page,
         page_size: page.page_size,
         has_next: page.has_next,
+        ranked: page.ranked,
     })
 }
 

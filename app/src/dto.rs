@@ -32,6 +32,9 @@ pub struct CatalogResults {
     pub page: u32,
     pub page_size: u32,
     pub has_next: bool,
+    /// Ordered by relevance (a best-match search whose words match more than
+    /// 1,000 listings comes newest first).
+    pub ranked: bool,
 }
 
 /// A catalog search as the page's query string carries it; blank fields are

@@ -252,8 +252,17 @@ fn Results(filter: CatalogFilter, results: CatalogResults) -> impl IntoView {
         )
     };
     let page_note = (r.page > 1 || r.has_next).then(|| format!(" · page {}", r.page));
+    let best_match_asked = matches!(filter.sort.as_str(), "" | "relevance");
+    let unranked = (!filter.q.trim().is_empty() && best_match_asked && !r.ranked).then(|| {
+        view! {
+            <p class="muted" id="catalog-unranked">
+                "More than 1,000 listings have these words, so they are shown newest first. Add words or a filter to sort by best match."
+            </p>
+        }
+    });
     view! {
         <p class="muted" id="result-count" aria-live="polite">{count}<span>{page_note}</span></p>
+        {unranked}
         <div class="grid" id="catalog-results">
             {r.cards.into_iter().map(|c| view! { <Card card=c /> }).collect_view()}
         </div>

@@ -197,6 +197,10 @@ pub struct CatalogPage {
     pub page: u32,
     pub page_size: u32,
     pub has_next: bool,
+    /// Ordered by relevance. A best-match search whose text matches more than
+    /// [`CatalogPage::COUNT_CAP`] listings is ordered newest first instead
+    /// (ranking every match would not stay fast); more words or a filter rank it.
+    pub ranked: bool,
 }
 
 impl CatalogPage {

@@ -220,23 +220,62 @@ impl Store {
             return Ok(out);
         }
         let pg = self.engine == Engine::Postgres;
+        let tx = self.read_tx(RowScope::Public).await?;
+
+        // A word in more than COUNT_CAP listings (first statement: the text
+        // alone, counted up to the cap) is "common": ranking every match would
+        // cost a full scan of its matches (bm25 / ts_rank for tens of
+        // thousands of rows), so such searches walk the listings newest first
+        // and test each for the text instead, stopping at the page.
+        let common = match &words {
+            None => false,
+            Some(w) => {
+                let mut c = Sql::default();
+                if pg {
+                    c.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM catalog_entry WHERE search @@ to_tsquery('simple', ")
+                        .bind(ts_query(w))
+                        .push(")");
+                } else {
+                    c.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
+                        .bind(fts5_query(w));
+                }
+                c.push(" LIMIT ")
+                    .bind(CatalogPage::COUNT_CAP as i64 + 1)
+                    .push(") t");
+                let n = Count::find_by_statement(c.statement(self.engine))
+                    .one(&tx)
+                    .await?
+                    .map_or(0, |c| c.n);
+                n > CatalogPage::COUNT_CAP as i64
+            }
+        };
+        out.ranked = words.is_some() && q.sort == CatalogSort::Relevance && !common;
 
         let mut from = Sql::default();
-        match (&words, pg) {
-            (Some(w), false) => {
-                // The full-text match drives the join.
+        match (&words, pg, common) {
+            (Some(w), false, false) => {
+                // Few matches: the full-text match drives the join.
                 from.push(
                     " FROM catalog_fts CROSS JOIN catalog_entry e ON e.doc = catalog_fts.rowid \
                      WHERE catalog_fts MATCH ",
                 )
                 .bind(fts5_query(w));
             }
-            (Some(w), true) => {
+            (Some(w), false, true) => {
+                // Many matches: the listings' order drives; each is probed.
+                from.push(
+                    " FROM catalog_entry e WHERE EXISTS (SELECT 1 FROM catalog_fts \
+                     WHERE catalog_fts MATCH ",
+                )
+                .bind(fts5_query(w))
+                .push(" AND catalog_fts.rowid = e.doc)");
+            }
+            (Some(w), true, _) => {
                 from.push(" FROM catalog_entry e, to_tsquery('simple', ")
                     .bind(ts_query(w))
                     .push(") tq WHERE e.search @@ tq");
             }
-            (None, _) => {
+            (None, _, _) => {
                 from.push(" FROM catalog_entry e WHERE 1 = 1");
             }
         }
@@ -271,12 +310,12 @@ impl Store {
             facet(&mut from, false, format!("price:{p}"));
         }
 
-        let order = match (q.sort, &words, pg) {
-            (CatalogSort::Relevance, Some(_), false) => {
+        let order = match (q.sort, out.ranked, pg) {
+            (CatalogSort::Relevance, true, false) => {
                 // Weights follow the FTS5 columns: name, publisher, tools, body.
                 " ORDER BY bm25(catalog_fts, 10.0, 5.0, 3.0, 1.0), e.published_at DESC, e.listing_id DESC"
             }
-            (CatalogSort::Relevance, Some(_), true) => {
+            (CatalogSort::Relevance, true, true) => {
                 " ORDER BY ts_rank(e.search, tq) DESC, e.published_at DESC, e.listing_id DESC"
             }
             (CatalogSort::Name, _, _) => " ORDER BY e.name_key, e.listing_id",
@@ -303,7 +342,6 @@ impl Store {
             .bind(CatalogPage::COUNT_CAP as i64 + 1)
             .push(") t");
 
-        let tx = self.read_tx(RowScope::Public).await?;
         let rows = HitRow::find_by_statement(select.statement(self.engine))
             .all(&tx)
             .await?;

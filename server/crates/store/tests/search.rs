@@ -446,6 +446,10 @@ async fn the_count_stops_at_its_cap() {
         // Every publisher's name ends in "Labs": a word that is everywhere.
         let common = s.search_catalog(&text("labs")).await.unwrap();
         assert!(common.total_capped && common.has_next);
+        // Too many matches to rank: newest first, and the page says so.
+        assert!(!common.ranked && rare.ranked);
+        let newest = s.search_catalog(&q()).await.unwrap();
+        assert_eq!(common.hits, newest.hits);
     }
 }
 
