@@ -12,7 +12,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/steward
 # Crates built for the server (ssr); `frontend` (hydrate) is linted on its own.
 SSR_PKGS := -p server -p app -p services -p store -p evidence -p domain -p migrations -p ingest -p mcp_remote -p classifier -p model_review -p authz -p webhooks
 
-.PHONY: run test build site site-release tools tools-test fmt-check clippy unit e2e bench clean-data
+.PHONY: run test build site site-release tools tools-test fmt-check clippy unit e2e bench bench-catalog clean-data
 
 run: build
 	$(BIN) seed --demo
@@ -52,6 +52,9 @@ e2e: site-release
 
 bench: tools-test
 	scripts/bench.sh
+
+bench-catalog:
+	scripts/bench_catalog.sh
 
 # Removes the local database, evidence and development secret.
 clean-data:

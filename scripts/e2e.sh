@@ -35,11 +35,15 @@ export STEWARD_OIDC_TESTIDP_CLIENT_ID=steward
 export STEWARD_OIDC_TESTIDP_CLIENT_SECRET=steward-test-secret
 export STEWARD_OIDC_TESTIDP_LABEL="Test IdP"
 
+# run_suite NAME URL [BULK]: with BULK, the demo plus BULK synthetic listings,
+# and only the catalog spec (paging needs more listings than the demo has).
 run_suite() {
-  local name="$1" url="$2" data="$tmp/$1"
+  local name="$1" url="$2" bulk="${3:-}" data="$tmp/$1"
+  local seed=(seed --demo) specs=()
+  if [[ -n "$bulk" ]]; then seed+=(--bulk-listings "$bulk"); specs=(tests/catalog.spec.ts); fi
   mkdir -p "$data"
   echo "e2e: $name: seeding and starting steward on $addr"
-  DATABASE_URL="$url" STEWARD_DATA_DIR="$data" "$bin" seed --demo
+  DATABASE_URL="$url" STEWARD_DATA_DIR="$data" "$bin" "${seed[@]}"
   DATABASE_URL="$url" STEWARD_DATA_DIR="$data" STEWARD_ADDR="$addr" RUST_LOG=warn \
     "$bin" serve >"$data/server.log" 2>&1 &
   local pid=$!
@@ -51,7 +55,7 @@ run_suite() {
     sleep 0.1
   done
   local rc=0
-  (cd end2end && BASE_URL="http://$addr" npx playwright test) || rc=$?
+  (cd end2end && BASE_URL="http://$addr" npx playwright test "${specs[@]}") || rc=$?
   kill "$pid" && wait "$pid" || true
   if [[ $rc -ne 0 ]]; then
     echo "e2e: $name failed; server log:" >&2
@@ -61,6 +65,7 @@ run_suite() {
 }
 
 run_suite sqlite "sqlite://$tmp/sqlite/steward.db"
+run_suite sqlite-bulk "sqlite://$tmp/sqlite-bulk/steward.db" 60
 
 if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
   db="steward_e2e_$$_$RANDOM"

@@ -60,20 +60,26 @@ pub(crate) mod ssr {
     }
 }
 
-/// Public: the catalog, filtered by free text and category.
+/// Public: one page of the catalog for a search (text, filters, sort, page).
 #[server(endpoint = "catalog")]
-pub async fn search_catalog(
-    q: Option<String>,
-    category: Option<String>,
-) -> Result<CatalogResults, AppError> {
+pub async fn search_catalog(filter: CatalogFilter) -> Result<CatalogResults, AppError> {
     use ssr::*;
-    let query = services::records::CatalogQuery {
-        text: q.map(|t| t.chars().take(200).collect()),
-        category,
+    let given = |s: String| (!s.trim().is_empty()).then_some(s);
+    let params = services::CatalogParams {
+        q: given(filter.q),
+        category: given(filter.category),
+        risk: given(filter.risk),
+        capability: given(filter.capability),
+        without: given(filter.without),
+        verified: given(filter.verified),
+        pricing: given(filter.pricing),
+        sort: given(filter.sort),
+        page: given(filter.page),
     };
-    let entries = services()?.search_catalog(&query).await?;
+    let page = services()?.search_catalog(&params).await?;
     Ok(CatalogResults {
-        cards: entries
+        cards: page
+            .hits
             .into_iter()
             .map(|e| CatalogCard {
                 category_label: category_label(&e.category),
@@ -87,12 +93,23 @@ pub async fn search_catalog(
                 version: e.version,
                 tool_count: e.tool_count,
                 published: format_date(e.published_at),
+                risk: e.risk,
+                pricing: e
+                    .pricing
+                    .iter()
+                    .map(|k| {
+                        domain::pricing::PlanKind::parse(k)
+                            .map_or_else(|| k.clone(), |k| k.label().to_owned())
+                    })
+                    .collect(),
             })
             .collect(),
-        categories: domain::listing::CATEGORIES
-            .iter()
-            .map(|(s, l)| ((*s).to_owned(), (*l).to_owned()))
-            .collect(),
+        total: page.total,
+        total_capped: page.total_capped,
+        page: page.page,
+        page_size: page.page_size,
+        has_next: page.has_next,
+        ranked: page.ranked,
     })
 }
 

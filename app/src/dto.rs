@@ -16,13 +16,96 @@ pub struct CatalogCard {
     pub version: String,
     pub tool_count: u64,
     pub published: String,
+    /// The live version's overall risk tier (`low` … `critical`).
+    pub risk: String,
+    /// Its pricing models, as labels ("Free", "Usage-based").
+    pub pricing: Vec<String>,
 }
 
+/// One page of catalog results.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogResults {
     pub cards: Vec<CatalogCard>,
-    /// (slug, label) of every category, for the filter.
-    pub categories: Vec<(String, String)>,
+    /// Matches, counted up to a cap (`total_capped`: there are more).
+    pub total: u64,
+    pub total_capped: bool,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_next: bool,
+    /// Ordered by relevance (a best-match search whose words match more than
+    /// 1,000 listings comes newest first).
+    pub ranked: bool,
+}
+
+/// A catalog search as the page's query string carries it; blank fields are
+/// not filters. The same names as `GET /api/v1/listings`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CatalogFilter {
+    pub q: String,
+    pub category: String,
+    pub risk: String,
+    pub capability: String,
+    pub without: String,
+    pub verified: String,
+    pub pricing: String,
+    pub sort: String,
+    pub page: String,
+}
+
+impl CatalogFilter {
+    /// (name, value) of every filter that is set, in form order; no `page`.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("q", &self.q),
+            ("category", &self.category),
+            ("risk", &self.risk),
+            ("capability", &self.capability),
+            ("without", &self.without),
+            ("verified", &self.verified),
+            ("pricing", &self.pricing),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect()
+    }
+
+    /// The catalog's address for this filter at `page` (page 1 is left out).
+    pub fn href(&self, page: u32) -> String {
+        let mut parts: Vec<String> = self
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", crate::pages::urlencode(v)))
+            .collect();
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            "/catalog".to_owned()
+        } else {
+            format!("/catalog?{}", parts.join("&"))
+        }
+    }
+
+    /// This filter without one of its fields (the empty state's "remove" links).
+    pub fn without_field(&self, name: &str) -> CatalogFilter {
+        let mut f = self.clone();
+        match name {
+            "q" => f.q.clear(),
+            "category" => f.category.clear(),
+            "risk" => f.risk.clear(),
+            "capability" => f.capability.clear(),
+            "without" => f.without.clear(),
+            "verified" => f.verified.clear(),
+            "pricing" => f.pricing.clear(),
+            "sort" => f.sort.clear(),
+            _ => {}
+        }
+        f.page.clear();
+        f
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ mod m20261126_000009_review;
 mod m20261126_000010_audit_append_only;
 mod m20261126_000011_installs;
 mod m20261126_000012_authz_runtime;
+mod m20261126_000013_catalog_search;
 mod m20261126_000014_buyer;
 mod m20261126_000016_idempotency;
 
@@ -25,6 +26,7 @@ pub use m20261126_000007_publisher_portal::PORTAL_TABLES;
 pub use m20261126_000009_review::REVIEW_TABLES;
 pub use m20261126_000011_installs::INSTALL_TABLES;
 pub use m20261126_000012_authz_runtime::AUTHZ_TABLES;
+pub use m20261126_000013_catalog_search::CATALOG_TABLES;
 pub use m20261126_000014_buyer::BUYER_TABLES;
 pub use m20261126_000016_idempotency::IDEMPOTENCY_TABLES;
 
@@ -46,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_audit_append_only::Migration),
             Box::new(m20261126_000011_installs::Migration),
             Box::new(m20261126_000012_authz_runtime::Migration),
+            Box::new(m20261126_000013_catalog_search::Migration),
             Box::new(m20261126_000014_buyer::Migration),
             Box::new(m20261126_000016_idempotency::Migration),
         ]

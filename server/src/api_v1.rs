@@ -338,10 +338,18 @@ async fn authorize(
     }))
 }
 
+/// The catalog page's query string (`services::CatalogParams`).
 #[derive(Debug, Deserialize)]
 struct ListingsQuery {
     q: Option<String>,
     category: Option<String>,
+    risk: Option<String>,
+    capability: Option<String>,
+    without: Option<String>,
+    verified: Option<String>,
+    pricing: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -355,13 +363,21 @@ struct ListingSummary {
     version: String,
     tool_count: u64,
     published_at_ms: i64,
+    /// The live version's overall risk tier.
+    risk: String,
+    /// Its pricing models (plan kinds; `free` when it has no plan).
+    pricing: Vec<String>,
 }
 
+/// One page of the catalog, as a JSON array; `X-Total-Count` (counted up to
+/// 1000; `X-Total-Count-Capped: true` when there are more) and a `Link`
+/// header with `next`/`prev` pages. Invalid filter values are a 400 problem
+/// naming the fields.
 async fn list_listings(
     State(s): State<Services>,
     headers: HeaderMap,
     query: Result<Query<ListingsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Vec<ListingSummary>>, Response> {
+) -> Result<Response, Response> {
     let Query(q) = query.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query string")
             .detail(e.body_text())
@@ -376,29 +392,112 @@ async fn list_listings(
         .detail("q: at most 200 characters")
         .into_response());
     }
-    let entries = s
-        .search_catalog(&services::records::CatalogQuery {
-            text: q.q,
-            category: q.category,
+    let params = services::CatalogParams {
+        q: q.q,
+        category: q.category,
+        risk: q.risk,
+        capability: q.capability,
+        without: q.without,
+        verified: q.verified,
+        pricing: q.pricing,
+        sort: q.sort,
+        page: q.page,
+    };
+    let page = s.search_catalog(&params).await.map_err(|e| match e {
+        ServiceError::InvalidFields(fields) => {
+            let mut p = Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query string")
+                .detail(
+                    fields
+                        .first()
+                        .map(|(f, m)| format!("{f}: {m}"))
+                        .unwrap_or_default(),
+                );
+            p.errors = fields
+                .into_iter()
+                .map(|(field, message)| FieldProblem { field, message })
+                .collect();
+            p.instance = request_id(&headers);
+            p.into_response()
+        }
+        e => ApiError(e, request_id(&headers)).into_response(),
+    })?;
+    let link = |n: u32, rel: &str| {
+        let mut qs = form_urlencoded(&params, n);
+        qs.insert_str(0, "</api/v1/listings?");
+        format!("{qs}>; rel=\"{rel}\"")
+    };
+    let mut links = Vec::new();
+    if page.page > 1 {
+        links.push(link(page.page - 1, "prev"));
+    }
+    if page.has_next {
+        links.push(link(page.page + 1, "next"));
+    }
+    let body: Vec<ListingSummary> = page
+        .hits
+        .into_iter()
+        .map(|e| ListingSummary {
+            slug: e.slug,
+            name: e.name,
+            summary: e.summary,
+            category: e.category,
+            publisher: e.publisher_name,
+            publisher_verified: e.publisher_verified,
+            version: e.version,
+            tool_count: e.tool_count,
+            published_at_ms: e.published_at,
+            risk: e.risk,
+            pricing: e.pricing,
         })
-        .await
-        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| ListingSummary {
-                slug: e.slug,
-                name: e.name,
-                summary: e.summary,
-                category: e.category,
-                publisher: e.publisher_name,
-                publisher_verified: e.publisher_verified,
-                version: e.version,
-                tool_count: e.tool_count,
-                published_at_ms: e.published_at,
+        .collect();
+    let mut res = Json(body).into_response();
+    let h = res.headers_mut();
+    h.insert("x-total-count", header::HeaderValue::from(page.total));
+    if page.total_capped {
+        h.insert(
+            "x-total-count-capped",
+            header::HeaderValue::from_static("true"),
+        );
+    }
+    if !links.is_empty()
+        && let Ok(v) = header::HeaderValue::from_str(&links.join(", "))
+    {
+        h.insert(header::LINK, v);
+    }
+    Ok(res)
+}
+
+/// The query string of a search at `page`, percent-encoded.
+fn form_urlencoded(p: &services::CatalogParams, page: u32) -> String {
+    let enc = |v: &str| {
+        v.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
             })
-            .collect(),
-    ))
+            .collect::<String>()
+    };
+    let mut parts: Vec<String> = [
+        ("q", &p.q),
+        ("category", &p.category),
+        ("risk", &p.risk),
+        ("capability", &p.capability),
+        ("without", &p.without),
+        ("verified", &p.verified),
+        ("pricing", &p.pricing),
+        ("sort", &p.sort),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| format!("{k}={}", enc(v)))
+    })
+    .collect();
+    parts.push(format!("page={page}"));
+    parts.join("&")
 }
 
 #[derive(Debug, Serialize)]

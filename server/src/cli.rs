@@ -40,6 +40,11 @@ enum Command {
         /// dozen listings built from real MCP tool lists. Running it twice is safe.
         #[arg(long)]
         demo: bool,
+        /// Also this many synthetic published listings (made-up publishers,
+        /// tools and plans), for load tests and the catalog search benchmark.
+        /// Never on a real marketplace.
+        #[arg(long, value_name = "N")]
+        bulk_listings: Option<usize>,
     },
     /// Work with the audit trail.
     Audit {
@@ -214,36 +219,53 @@ async fn run(command: Command, config: Config, secret_source: SecretSource) -> E
             }
             Err(code) => code,
         },
-        Command::Seed { demo } => {
-            if !demo {
-                eprintln!("steward seed: nothing to seed; pass --demo");
+        Command::Seed {
+            demo,
+            bulk_listings,
+        } => {
+            if !demo && bulk_listings.is_none() {
+                eprintln!("steward seed: nothing to seed; pass --demo or --bulk-listings N");
                 return ExitCode::from(2);
             }
             if let Err(code) = migrate(&services).await {
                 return code;
             }
-            match services.seed_demo().await {
-                Ok(SeedOutcome::Seeded {
-                    organizations,
-                    listings,
-                    versions,
-                    tools,
-                }) => {
-                    println!(
-                        "demo data seeded: {organizations} organizations, {listings} listings, \
-                         {versions} versions, {tools} tools"
-                    );
-                    ExitCode::SUCCESS
-                }
-                Ok(SeedOutcome::AlreadySeeded) => {
-                    println!("demo data already present; nothing changed");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("steward seed: failed: {e:?}");
-                    ExitCode::FAILURE
+            if demo {
+                match services.seed_demo().await {
+                    Ok(SeedOutcome::Seeded {
+                        organizations,
+                        listings,
+                        versions,
+                        tools,
+                    }) => {
+                        println!(
+                            "demo data seeded: {organizations} organizations, {listings} listings, \
+                             {versions} versions, {tools} tools"
+                        );
+                    }
+                    Ok(SeedOutcome::AlreadySeeded) => {
+                        println!("demo data already present; nothing changed");
+                    }
+                    Err(e) => {
+                        eprintln!("steward seed: failed: {e:?}");
+                        return ExitCode::FAILURE;
+                    }
                 }
             }
+            if let Some(n) = bulk_listings {
+                let started = std::time::Instant::now();
+                if let Err(e) =
+                    store::bulk::bulk_catalog(&services.store, n, store::now_ms() as u64).await
+                {
+                    eprintln!("steward seed: bulk listings failed: {e}");
+                    return ExitCode::FAILURE;
+                }
+                println!(
+                    "{n} synthetic listings seeded in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            ExitCode::SUCCESS
         }
         Command::Audit { command } => {
             if let Err(code) = migrate(&services).await {

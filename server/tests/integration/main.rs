@@ -4,6 +4,7 @@
 mod audit;
 mod boundary;
 mod buyer;
+mod catalog;
 mod dashboard;
 mod decisions;
 mod helpers;

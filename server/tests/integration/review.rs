@@ -126,10 +126,15 @@ async fn open_case(app: &TestApp, slug: &str, version: &str) -> ReviewCase {
 }
 
 async fn catalog_slugs(s: &Services) -> Vec<String> {
+    // The search rows (what the catalog page shows), kept by the same writes.
     s.store
-        .catalog(&services::records::CatalogQuery::default(), 1000)
+        .search_catalog(&services::records::CatalogQuery {
+            page_size: 100,
+            ..Default::default()
+        })
         .await
         .unwrap()
+        .hits
         .into_iter()
         .map(|e| e.slug)
         .collect()

@@ -10,7 +10,7 @@ async fn catalog_server_function_round_trips() {
         let res = app
             .client
             .post(app.url("/api/catalog"))
-            .form(&[("q", "memory")])
+            .form(&[("filter[q]", "memory")])
             .send()
             .await
             .unwrap();

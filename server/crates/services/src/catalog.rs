@@ -1,5 +1,6 @@
 use domain::listing::VersionState;
-use store::records::{CatalogEntry, CatalogQuery, Listing, Org};
+use domain::pricing::PlanKind;
+use store::records::{CatalogPage, CatalogQuery, CatalogSort, Listing, Org};
 
 use crate::{Result, ServiceError, Services};
 
@@ -45,12 +46,158 @@ pub struct ToolView {
     pub declared: Vec<&'static str>,
 }
 
-pub const CATALOG_PAGE: usize = 60;
+/// Results per catalog page.
+pub const CATALOG_PAGE_SIZE: u32 = 24;
+/// The last page one may ask for (offsets beyond make no sense to a person).
+pub const CATALOG_MAX_PAGE: u32 = 1000;
+/// The longest search text.
+pub const CATALOG_MAX_TEXT: usize = 200;
+
+/// A catalog search as a query string gives it (the page's GET form and
+/// `GET /api/v1/listings` take the same names). Blank values are no filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CatalogParams {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    /// The highest risk tier shown: `low`, `medium`, `high` or `critical`.
+    pub risk: Option<String>,
+    /// Only listings with this capability (e.g. `read_data`).
+    pub capability: Option<String>,
+    /// Only listings without this capability (e.g. `destructive`).
+    pub without: Option<String>,
+    /// `true`/`on`/`1`: only verified publishers.
+    pub verified: Option<String>,
+    /// `free`, `paid`, or a plan kind: `flat`, `per_seat`, `usage`.
+    pub pricing: Option<String>,
+    /// `relevance` (the default with text), `newest` (without), `name`.
+    pub sort: Option<String>,
+    /// 1-based.
+    pub page: Option<String>,
+}
+
+/// The pricing filter's values, with labels, in the order a form offers them.
+pub const PRICING_FILTERS: &[(&str, &str)] = &[
+    ("free", "Free"),
+    ("paid", "Paid"),
+    ("flat", "Flat subscription"),
+    ("per_seat", "Per seat"),
+    ("usage", "Usage-based"),
+];
+
+/// Reads and checks a search; every refused value is a field message (never
+/// silently ignored).
+pub fn catalog_query(p: &CatalogParams) -> Result<CatalogQuery> {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut bad = |field: &str, message: String| errors.push((field.to_owned(), message));
+    let text = given(&p.q).map(str::to_owned);
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > CATALOG_MAX_TEXT)
+    {
+        bad("q", format!("Use at most {CATALOG_MAX_TEXT} characters."));
+    }
+    let category = given(&p.category).map(str::to_owned);
+    if let Some(c) = &category
+        && domain::listing::category_label(c).is_none()
+    {
+        bad("category", "Choose one of the listed categories.".into());
+    }
+    let max_risk = given(&p.risk).map(str::to_owned);
+    if let Some(r) = &max_risk
+        && !store::RISK_TIERS.contains(&r.as_str())
+    {
+        bad("risk", "Choose low, medium, high or critical.".into());
+    }
+    let capability = given(&p.capability).map(str::to_owned);
+    if let Some(c) = &capability
+        && classifier::Capability::parse(c).is_none()
+    {
+        bad(
+            "capability",
+            "Choose one of the listed capabilities.".into(),
+        );
+    }
+    let without_capability = given(&p.without).map(str::to_owned);
+    if let Some(c) = &without_capability
+        && classifier::Capability::parse(c).is_none()
+    {
+        bad("without", "Choose one of the listed capabilities.".into());
+    }
+    let verified_only = match given(&p.verified) {
+        None | Some("false" | "0" | "off") => false,
+        Some("true" | "1" | "on") => true,
+        Some(_) => {
+            bad("verified", "Use true or false.".into());
+            false
+        }
+    };
+    let pricing = given(&p.pricing).map(str::to_owned);
+    if let Some(v) = &pricing
+        && !PRICING_FILTERS.iter().any(|(k, _)| k == v)
+    {
+        bad(
+            "pricing",
+            "Choose free, paid, flat, per_seat or usage.".into(),
+        );
+    }
+    let sort = match given(&p.sort) {
+        None => {
+            if text.is_some() {
+                CatalogSort::Relevance
+            } else {
+                CatalogSort::Newest
+            }
+        }
+        Some("relevance") => CatalogSort::Relevance,
+        Some("newest") => CatalogSort::Newest,
+        Some("name") => CatalogSort::Name,
+        Some(_) => {
+            bad("sort", "Choose relevance, newest or name.".into());
+            CatalogSort::Newest
+        }
+    };
+    let page = match given(&p.page).map(str::parse::<u32>) {
+        None => 1,
+        Some(Ok(n)) if (1..=CATALOG_MAX_PAGE).contains(&n) => n,
+        Some(_) => {
+            bad(
+                "page",
+                format!("Use a page number from 1 to {CATALOG_MAX_PAGE}."),
+            );
+            1
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ServiceError::InvalidFields(errors));
+    }
+    // Pricing names are plan kinds or `paid`; keep the store's names in step.
+    debug_assert!(
+        PlanKind::ALL
+            .iter()
+            .all(|k| PRICING_FILTERS.iter().any(|(v, _)| *v == k.as_str()))
+    );
+    Ok(CatalogQuery {
+        text,
+        category,
+        max_risk,
+        capability,
+        without_capability,
+        verified_only,
+        pricing,
+        sort,
+        page,
+        page_size: CATALOG_PAGE_SIZE,
+    })
+}
 
 impl Services {
-    /// Public: published listings matching the query.
-    pub async fn search_catalog(&self, q: &CatalogQuery) -> Result<Vec<CatalogEntry>> {
-        Ok(self.store.catalog(q, CATALOG_PAGE).await?)
+    /// Public: one page of published listings matching the search.
+    pub async fn search_catalog(&self, p: &CatalogParams) -> Result<CatalogPage> {
+        let q = catalog_query(p)?;
+        Ok(self.store.search_catalog(&q).await?)
     }
 
     /// Public: a listing with a published version. Listings that were never

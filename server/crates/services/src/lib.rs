@@ -26,7 +26,10 @@ pub mod secrets;
 pub mod verification;
 
 pub use audit::{AuditForm, AuditPage, AuditVerification, CheckpointFailure};
-pub use catalog::{ListingPage, ToolView, VersionSummary};
+pub use catalog::{
+    CATALOG_PAGE_SIZE, CatalogParams, ListingPage, PRICING_FILTERS, ToolView, VersionSummary,
+    catalog_query,
+};
 pub use classifier;
 pub use domain;
 pub use format::{format_date, format_datetime, parse_time};

@@ -801,7 +801,7 @@ impl Services {
             .map(|v| v.manifest);
         let catalog: Vec<classifier::CatalogEntry> = self
             .store
-            .catalog(&store::records::CatalogQuery::default(), 10_000)
+            .published_listings(10_000)
             .await?
             .into_iter()
             .filter(|e| e.publisher_slug != org.slug)

@@ -2,10 +2,8 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use domain::listing::VersionState;
@@ -84,20 +82,6 @@ pub(crate) fn version_from(m: listing_version::Model) -> Result<Version> {
             _ => None,
         },
     })
-}
-
-/// `%text%` with LIKE's wildcards escaped, lower-cased.
-fn contains_pattern(text: &str) -> LikeExpr {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    LikeExpr::new(p).escape('\\')
 }
 
 #[derive(FromQueryResult)]
@@ -186,40 +170,13 @@ impl Store {
             .collect())
     }
 
-    /// Published listings matching `q`, each with its latest published version,
-    /// most recently published first; at most `limit`.
-    pub async fn catalog(&self, q: &CatalogQuery, limit: usize) -> Result<Vec<CatalogEntry>> {
+    /// Every published listing with its latest published version, most
+    /// recently published first; at most `limit` (the screening's impersonation
+    /// check compares a new listing with these). The catalog page searches with
+    /// [`Store::search_catalog`].
+    pub async fn published_listings(&self, limit: usize) -> Result<Vec<CatalogEntry>> {
         let tx = self.read_tx(RowScope::Public).await?;
-        let mut cond = Condition::all();
-        if let Some(cat) = q.category.as_deref().filter(|c| !c.is_empty()) {
-            cond = cond.add(listing::Column::Category.eq(cat));
-        }
-        if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let publishers: Vec<String> = organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(
-                    Expr::expr(Func::lower(Expr::col(organization::Column::Name)))
-                        .like(contains_pattern(text)),
-                )
-                .into_tuple()
-                .all(&tx)
-                .await?;
-            cond = cond.add(
-                Condition::any()
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(listing::Column::Name)))
-                            .like(contains_pattern(text)),
-                    )
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(listing::Column::Summary)))
-                            .like(contains_pattern(text)),
-                    )
-                    .add(listing::Column::OrgId.is_in(publishers)),
-            );
-        }
         let listings: HashMap<String, listing::Model> = listing::Entity::find()
-            .filter(cond)
             .all(&tx)
             .await?
             .into_iter()

@@ -624,7 +624,8 @@ impl OrgWriter<'_> {
             .filter(organization::Column::Id.eq(self.org.to_string()))
             .exec(&self.tx.tx)
             .await?;
-        Ok(())
+        // Every card of this publisher shows its verification.
+        self.tx.refresh_catalog_of_org(self.org).await
     }
 
     /// Revokes a live token of this organization; false if none matched.

@@ -12,6 +12,8 @@
 
 mod audit;
 mod authz_sync;
+#[cfg(feature = "bulk")]
+pub mod bulk;
 mod catalog;
 mod connect;
 mod entities;
@@ -23,6 +25,7 @@ mod ratings;
 pub mod records;
 mod reports;
 mod review;
+mod search;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -40,6 +43,7 @@ pub use connect::{DatabaseUrl, Engine};
 pub use idempotency::{IDEMPOTENCY_STALE_MS, IDEMPOTENCY_TTL_MS, IdempotencyStart, KeptResponse};
 pub use identity::{OrgReader, OrgWriter};
 pub use review::{CaseChange, CaseScope};
+pub use search::{RISK_TIERS, search_words};
 pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};
 
@@ -202,12 +206,22 @@ impl Store {
     /// start against a database its owner migrated.
     pub async fn migrate(&self) -> Result<()> {
         use migrations::MigratorTrait;
-        if let Ok(pending) = migrations::Migrator::get_pending_migrations_read_only(&self.db).await
+        let pending = migrations::Migrator::get_pending_migrations_read_only(&self.db).await;
+        if let Ok(pending) = &pending
             && pending.is_empty()
         {
             return Ok(());
         }
+        // The catalog's search rows are derived: a database that gains them
+        // fills them from the listings it already has.
+        let fill_catalog = pending.is_ok_and(|p| {
+            p.iter()
+                .any(|m| m.name() == "m20261126_000013_catalog_search")
+        });
         migrations::Migrator::up(&self.db, None).await?;
+        if fill_catalog {
+            self.rebuild_catalog().await?;
+        }
         Ok(())
     }
 

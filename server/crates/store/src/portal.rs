@@ -183,6 +183,9 @@ impl OrgWriter<'_> {
             .exec(&self.tx.tx)
             .await?
             .rows_affected;
+        if n == 1 {
+            self.tx.refresh_catalog_entry(l.id).await?;
+        }
         Ok(n == 1)
     }
 
@@ -264,7 +267,8 @@ impl OrgWriter<'_> {
             .await?;
         self.tx
             .insert_tools(version, self.org, &manifest.tools)
-            .await
+            .await?;
+        self.tx.refresh_catalog_of_version(version).await
     }
 
     /// Replaces a version's screening (the model-backed reviewer adds its
@@ -295,11 +299,11 @@ impl OrgWriter<'_> {
             .exec(&self.tx.tx)
             .await?
             .rows_affected;
-        if n == 1 {
-            Ok(())
-        } else {
-            Err(StoreError::NotFound)
+        if n != 1 {
+            return Err(StoreError::NotFound);
         }
+        // The live version's risk and capabilities show in the catalog.
+        self.tx.refresh_catalog_of_version(version).await
     }
 
     /// Replaces a version's price plans.
@@ -310,9 +314,13 @@ impl OrgWriter<'_> {
             .filter(price_plan::Column::OrgId.eq(self.org.to_string()))
             .exec(&self.tx.tx)
             .await?;
-        if plans.is_empty() {
-            return Ok(());
+        if !plans.is_empty() {
+            self.insert_plans(version, plans).await?;
         }
+        self.tx.refresh_catalog_of_version(version).await
+    }
+
+    async fn insert_plans(&self, version: VersionId, plans: &[PricePlan]) -> Result<()> {
         let rows: Vec<_> = plans
             .iter()
             .enumerate()
@@ -393,6 +401,12 @@ impl OrgWriter<'_> {
             .exec(&self.tx.tx)
             .await?
             .rows_affected;
+        // Publishing, suspending, delisting or reinstating moves the listing
+        // into or out of the catalog (or changes its live version) in this
+        // same transaction.
+        if n == 1 && (from == VersionState::Published || to == VersionState::Published) {
+            self.tx.refresh_catalog_of_version(version).await?;
+        }
         Ok(n == 1)
     }
 }

@@ -125,12 +125,87 @@ pub struct CatalogEntry {
     pub tool_count: u64,
 }
 
-/// A filter over the public catalog.
+/// A search of the public catalog (`Store::search_catalog`). Values are
+/// validated by the caller (`services`); the store binds them as parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CatalogQuery {
-    /// Words matched (case-insensitively) against name, summary and publisher.
+    /// Full text over name, publisher, summary and description, and tool names:
+    /// every word must match; the last one also as a prefix.
     pub text: Option<String>,
+    /// A category slug.
     pub category: Option<String>,
+    /// The highest risk tier shown (`low`, `medium`, `high`, `critical`).
+    pub max_risk: Option<String>,
+    /// Only listings whose live version has this capability (classifier name).
+    pub capability: Option<String>,
+    /// Only listings whose live version does not have this capability.
+    pub without_capability: Option<String>,
+    /// Only publishers with a verified domain.
+    pub verified_only: bool,
+    /// A pricing model: a plan kind (`free`, `flat`, `per_seat`, `usage`) or
+    /// `paid` (any plan that is not free). No plans counts as free.
+    pub pricing: Option<String>,
+    pub sort: CatalogSort,
+    /// 1-based.
+    pub page: u32,
+    /// Results per page.
+    pub page_size: u32,
+}
+
+/// The order of catalog results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CatalogSort {
+    /// Best match first (bm25 / ts_rank); newest when there is no text.
+    #[default]
+    Relevance,
+    /// Latest publication first.
+    Newest,
+    /// By name, A to Z.
+    Name,
+}
+
+/// One result of a catalog search: the live version's card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogHit {
+    pub listing_id: ListingId,
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub summary: String,
+    pub publisher_slug: String,
+    pub publisher_name: String,
+    pub publisher_verified: bool,
+    pub publisher_verification_lapsed: bool,
+    pub version_id: VersionId,
+    pub version: String,
+    /// Overall risk tier of the live version (the highest of its tools).
+    pub risk: String,
+    /// Pricing models of the live version, e.g. `["free", "usage"]`.
+    pub pricing: Vec<String>,
+    pub tool_count: u64,
+    pub published_at: i64,
+}
+
+/// One page of catalog results.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CatalogPage {
+    pub hits: Vec<CatalogHit>,
+    /// Matches counted, up to [`CatalogPage::COUNT_CAP`].
+    pub total: u64,
+    /// More matches than `total` (the count stops at the cap).
+    pub total_capped: bool,
+    pub page: u32,
+    pub page_size: u32,
+    pub has_next: bool,
+    /// Ordered by relevance. A best-match search whose text matches more than
+    /// [`CatalogPage::COUNT_CAP`] listings is ordered newest first instead
+    /// (ranking every match would not stay fast); more words or a filter rank it.
+    pub ranked: bool,
+}
+
+impl CatalogPage {
+    /// Counting stops here: "1,000+ results" keeps the count cheap on a big catalog.
+    pub const COUNT_CAP: u64 = 1000;
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

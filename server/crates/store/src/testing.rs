@@ -191,3 +191,5 @@ pub async fn engines() -> Vec<TestDb> {
     out.extend(postgres().await);
     out
 }
+
+pub use crate::bulk::bulk_catalog;

@@ -178,7 +178,11 @@ impl WriteTx {
         .exec_without_returning(&self.tx)
         .await
         .map_err(StoreError::from_db)?;
-        self.insert_tools(v.id, v.org_id, &v.manifest.tools).await
+        self.insert_tools(v.id, v.org_id, &v.manifest.tools).await?;
+        if v.state == domain::listing::VersionState::Published {
+            self.refresh_catalog_entry(v.listing_id).await?;
+        }
+        Ok(())
     }
 
     /// The tool rows of a version (the catalog and runtime read these).

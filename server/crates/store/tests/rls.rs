@@ -69,6 +69,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::BUYER_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -100,6 +101,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::AUTHZ_TABLES)
         .chain(migrations::IDEMPOTENCY_TABLES)
         .chain(migrations::BUYER_TABLES)
+        .chain(migrations::CATALOG_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -169,6 +171,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -196,6 +199,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::AUTHZ_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
@@ -309,12 +313,29 @@ async fn the_public_sees_published_listings_only() {
         s.listing_by_slug("hidden").await.unwrap().is_none(),
         "a draft is invisible to the public"
     );
-    let cat = s.catalog(&CatalogQuery::default(), 10).await.unwrap();
+    let cat = s.published_listings(10).await.unwrap();
     assert_eq!(
         cat.iter().map(|c| c.slug.as_str()).collect::<Vec<_>>(),
         vec!["shown"]
     );
     assert_eq!(cat[0].tool_count, 1);
+    // The search rows are public, and only the published listing has one.
+    let found = s
+        .search_catalog(&CatalogQuery {
+            page_size: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found
+            .hits
+            .iter()
+            .map(|c| c.slug.as_str())
+            .collect::<Vec<_>>(),
+        vec!["shown"]
+    );
+    assert_eq!(found.total, 1);
     // The system scope (counts) sees both.
     assert_eq!(s.counts().await.unwrap().listings, 2);
 }

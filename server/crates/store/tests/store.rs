@@ -413,7 +413,7 @@ async fn catalog_shows_published_listings_and_filters() {
         seed_listing(s, "file-tools", "File_Tools 100%", VersionState::Published).await;
         seed_listing(s, "secret-draft", "Time Draft", VersionState::Draft).await;
 
-        let all = s.catalog(&CatalogQuery::default(), 50).await.unwrap();
+        let all = s.published_listings(50).await.unwrap();
         let mut slugs: Vec<_> = all.iter().map(|e| e.slug.as_str()).collect();
         slugs.sort();
         assert_eq!(
@@ -425,29 +425,32 @@ async fn catalog_shows_published_listings_and_filters() {
 
         let q = |t: &str| CatalogQuery {
             text: Some(t.into()),
-            category: None,
+            page: 1,
+            page_size: 50,
+            ..Default::default()
         };
-        let hits = s.catalog(&q("TIME"), 50).await.unwrap();
+        let found = |t: &str| {
+            let q = q(t);
+            async move { s.search_catalog(&q).await.unwrap().hits }
+        };
+        let hits = found("TIME").await;
         assert_eq!(
             hits.len(),
             1,
             "case-insensitive, and the draft is not found"
         );
         assert_eq!(hits[0].slug, "time-tools");
+        assert_eq!(hits[0].tool_count, 2);
         // Publisher name matches too.
-        assert_eq!(
-            s.catalog(&q("pub-file-tools inc"), 50).await.unwrap().len(),
-            1
-        );
-        // LIKE wildcards in user text are literal.
-        assert_eq!(s.catalog(&q("100%"), 50).await.unwrap().len(), 1);
-        assert_eq!(s.catalog(&q("e_t"), 50).await.unwrap().len(), 1);
-        assert_eq!(s.catalog(&q("%"), 50).await.unwrap().len(), 1);
+        assert_eq!(found("pub-file-tools inc").await.len(), 1);
+        // Wildcards and punctuation in user text are not operators.
+        assert_eq!(found("100%").await.len(), 1);
+        assert!(found("%").await.is_empty());
         let by_cat = CatalogQuery {
-            text: None,
             category: Some("communication".into()),
+            ..q("")
         };
-        assert!(s.catalog(&by_cat, 50).await.unwrap().is_empty());
+        assert!(s.search_catalog(&by_cat).await.unwrap().hits.is_empty());
     }
 }
 
