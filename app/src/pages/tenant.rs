@@ -558,7 +558,7 @@ fn UpgradeBody(u: UpgradeView, accept: ServerAction<AcceptUpgrade>) -> impl Into
                 <fieldset class="field">
                     <legend>"Permission scopes"</legend>
                     {u.scopes.into_iter().map(|(s, granted, new)| view! {
-                        <label class="check"><input type="checkbox" name="scopes[]" value=s.clone() checked=granted />" "<code>{s}</code>{new.then(|| " (new)")}</label>
+                        <label class="check"><input type="checkbox" name="scopes[]" value=s.clone() checked=granted />" "<code>{s}</code>{new.then_some(" (new)")}</label>
                     }).collect_view()}
                     <p class="field-error">{err("scopes")}</p>
                 </fieldset>

@@ -395,11 +395,34 @@ async fn an_upgrade_is_for_admins_and_keeps_nothing_the_new_version_dropped() {
                 .await,
             Err(ServiceError::NotFound)
         ));
-        let after = s
-            .accept_upgrade(&carla, TENANT, &id, "1.0.0", &choice(&["read_file"], &[]))
+        // Accepted with a plain form post (no JavaScript): back to the installs.
+        let b = Browser::new(&app);
+        b.sign_in("admin@contoso.example", services::demo::DEMO_PASSWORD)
+            .await;
+        let res = b
+            .client
+            .post(app.url("/api/accept_upgrade"))
+            .header("origin", &app.base)
+            .header("accept", "text/html,application/xhtml+xml")
+            .header(
+                "referer",
+                app.url(&format!("/tenant/{TENANT}/installs/{id}/upgrade")),
+            )
+            .form(&[
+                ("org", TENANT),
+                ("id", id.as_str()),
+                ("from_version", "1.0.0"),
+                ("to_version", "1.1.0"),
+                ("tools[]", "read_file"),
+            ])
+            .send()
             .await
             .unwrap();
+        assert!(res.status().is_redirection(), "{}", res.status());
+        assert_eq!(res.headers()["location"], format!("/tenant/{TENANT}"));
+        let after = &s.tenant_installs(&carla, TENANT).await.unwrap()[0];
         assert_eq!(after.granted_tools, ["read_file"]);
+        assert_ne!(after.version_id, i.version_id);
     }
 }
 

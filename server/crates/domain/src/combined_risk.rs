@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(r.private_data[0].agent, "Filesystem");
         assert_eq!(r.egress[0].agent, "Web Fetch");
         // Fetch completes what the file reader started, and not the other way round twice.
-        assert!(completes(&[files.clone()], &[fetch.clone()]).is_some());
+        assert!(completes(std::slice::from_ref(&files), std::slice::from_ref(&fetch)).is_some());
         assert!(completes(&[files.clone(), fetch.clone()], &[fetch]).is_none());
     }
 
