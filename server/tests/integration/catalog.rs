@@ -137,9 +137,9 @@ async fn the_page_filters_sorts_and_pages_from_its_query_string() {
         // Filters survive in the page links.
         let (_, html) = get("/catalog?pricing=free&verified=true".into()).await;
         if html.contains(r#"rel="next""#) {
-            assert!(
-                html.contains(r#"href="/catalog?verified=true&amp;pricing=free&amp;page=2" rel="next""#)
-            );
+            assert!(html.contains(
+                r#"href="/catalog?verified=true&amp;pricing=free&amp;page=2" rel="next""#
+            ));
         }
     }
 }

@@ -37,6 +37,9 @@ fn risk_rank(risk: &str) -> Option<i32> {
     RISK_TIERS.iter().position(|r| *r == risk).map(|i| i as i32)
 }
 
+/// The longest FTS5 prefix index (`prefix = '2 3 4 5 6'`).
+const FTS5_PREFIX_MAX: usize = 6;
+
 /// At most this many words of a query are used.
 const MAX_WORDS: usize = 8;
 /// Longer words are cut (no real word is this long).
@@ -85,11 +88,14 @@ fn fts5_query(words: &[String]) -> String {
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let quoted = format!("\"{}\"", w.replace('"', "\"\""));
             if prefix && i + 1 == n {
-                quoted + "*"
+                // The FTS5 prefix indexes go up to 6 characters (migration 13):
+                // a longer prefix would merge the doclists of every term it
+                // starts (hundreds of milliseconds for a common word).
+                let cut: String = w.chars().take(FTS5_PREFIX_MAX).collect();
+                format!("\"{}\"*", cut.replace('"', "\"\""))
             } else {
-                quoted
+                format!("\"{}\"", w.replace('"', "\"\""))
             }
         })
         .collect::<Vec<_>>()
@@ -772,6 +778,8 @@ mod tests {
     fn queries_quote_every_word_and_prefix_the_last() {
         let w = search_words("near AND fetch");
         assert_eq!(fts5_query(&w), r#""near" "and" "fetch"*"#);
+        let long = search_words("timezones");
+        assert_eq!(fts5_query(&long), r#""timezo"*"#, "cut to the prefix index");
         assert_eq!(ts_query(&w), "near & and & fetch:*");
         let one = search_words("x");
         assert_eq!(fts5_query(&one), r#""x""#, "one letter is no prefix");
