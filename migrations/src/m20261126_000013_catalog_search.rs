@@ -103,12 +103,15 @@ impl MigrationTrait for Migration {
                     entry_table("INTEGER PRIMARY KEY AUTOINCREMENT", "BOOLEAN")
                 ))
                 .await?;
-                // rowid = catalog_entry.doc. Columns in bm25 weight order.
+                // rowid = catalog_entry.doc. Columns in bm25 weight order. Prefix
+                // indexes up to 6 characters: the store cuts a prefix query's
+                // word to 6, so it reads one doclist instead of merging every
+                // term that starts with the word.
                 db.execute_unprepared(
                     "CREATE VIRTUAL TABLE catalog_fts USING fts5(
                         name, publisher, tools, body,
                         tokenize = 'unicode61 remove_diacritics 2',
-                        prefix = '2 3'
+                        prefix = '2 3 4 5 6'
                      );",
                 )
                 .await?;

@@ -116,7 +116,15 @@ async fn the_page_filters_sorts_and_pages_from_its_query_string() {
         assert_eq!(card_slugs(&p3).len(), total - 48);
         assert!(p3.contains(r#"href="/catalog?page=2" rel="prev""#));
         assert!(!p3.contains(r#"rel="next""#));
-        assert!(p3.contains(r#"aria-current="page">3"#));
+        let current = p3
+            .split(r#"aria-current="page""#)
+            .nth(1)
+            .and_then(|rest| rest.split("</span>").next())
+            .unwrap_or_default();
+        assert!(
+            current.ends_with('3'),
+            "page 3 is the current one: {current:?}"
+        );
         let mut seen: Vec<String> = [
             card_slugs(&p1),
             card_slugs(&get("/catalog?page=2".into()).await.1),
@@ -129,9 +137,9 @@ async fn the_page_filters_sorts_and_pages_from_its_query_string() {
         // Filters survive in the page links.
         let (_, html) = get("/catalog?pricing=free&verified=true".into()).await;
         if html.contains(r#"rel="next""#) {
-            assert!(
-                html.contains(r#"href="/catalog?verified=true&pricing=free&page=2" rel="next""#)
-            );
+            assert!(html.contains(
+                r#"href="/catalog?verified=true&amp;pricing=free&amp;page=2" rel="next""#
+            ));
         }
     }
 }

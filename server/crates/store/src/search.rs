@@ -37,6 +37,9 @@ fn risk_rank(risk: &str) -> Option<i32> {
     RISK_TIERS.iter().position(|r| *r == risk).map(|i| i as i32)
 }
 
+/// The longest FTS5 prefix index (`prefix = '2 3 4 5 6'`).
+const FTS5_PREFIX_MAX: usize = 6;
+
 /// At most this many words of a query are used.
 const MAX_WORDS: usize = 8;
 /// Longer words are cut (no real word is this long).
@@ -85,11 +88,14 @@ fn fts5_query(words: &[String]) -> String {
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let quoted = format!("\"{}\"", w.replace('"', "\"\""));
             if prefix && i + 1 == n {
-                quoted + "*"
+                // The FTS5 prefix indexes go up to 6 characters (migration 13):
+                // a longer prefix would merge the doclists of every term it
+                // starts (hundreds of milliseconds for a common word).
+                let cut: String = w.chars().take(FTS5_PREFIX_MAX).collect();
+                format!("\"{}\"*", cut.replace('"', "\"\""))
             } else {
-                quoted
+                format!("\"{}\"", w.replace('"', "\"\""))
             }
         })
         .collect::<Vec<_>>()
@@ -196,6 +202,40 @@ const HIT_COLUMNS: &str = "SELECT e.listing_id, e.slug, e.name, e.category, e.su
     e.publisher_slug, e.publisher_name, e.verified, e.verification_lapsed, e.version_id, \
     e.version, e.risk, e.pricing, e.tool_count, e.published_at";
 
+/// The filters of `q` as `AND …` conditions on `e` (catalog_entry).
+fn push_filters(sql: &mut Sql, q: &CatalogQuery) {
+    if let Some(c) = q.category.as_deref() {
+        sql.push(" AND e.category = ").bind(c.to_owned());
+    }
+    if let Some(r) = q.max_risk.as_deref() {
+        // An unknown tier (the caller validates) matches nothing.
+        sql.push(" AND e.risk_rank <= ")
+            .bind(risk_rank(r).unwrap_or(-1));
+    }
+    if q.verified_only {
+        sql.push(" AND e.verified = ").bind(true);
+    }
+    let facet = |sql: &mut Sql, not: bool, value: String| {
+        sql.push(if not {
+            " AND NOT EXISTS"
+        } else {
+            " AND EXISTS"
+        })
+        .push(" (SELECT 1 FROM catalog_facet f WHERE f.facet = ")
+        .bind(value)
+        .push(" AND f.listing_id = e.listing_id)");
+    };
+    if let Some(c) = q.capability.as_deref() {
+        facet(sql, false, format!("cap:{c}"));
+    }
+    if let Some(c) = q.without_capability.as_deref() {
+        facet(sql, true, format!("cap:{c}"));
+    }
+    if let Some(p) = q.pricing.as_deref() {
+        facet(sql, false, format!("price:{p}"));
+    }
+}
+
 impl Store {
     /// One page of the public catalog: listings whose live version matches
     /// `q`, with the number of matches (counted up to
@@ -279,36 +319,27 @@ impl Store {
                 from.push(" FROM catalog_entry e WHERE 1 = 1");
             }
         }
-        if let Some(c) = q.category.as_deref() {
-            from.push(" AND e.category = ").bind(c.to_owned());
-        }
-        if let Some(r) = q.max_risk.as_deref() {
-            // An unknown tier (the caller validates) matches nothing.
-            from.push(" AND e.risk_rank <= ")
-                .bind(risk_rank(r).unwrap_or(-1));
-        }
-        if q.verified_only {
-            from.push(" AND e.verified = ").bind(true);
-        }
-        let facet = |from: &mut Sql, not: bool, value: String| {
-            from.push(if not {
-                " AND NOT EXISTS"
-            } else {
-                " AND EXISTS"
-            })
-            .push(" (SELECT 1 FROM catalog_facet f WHERE f.facet = ")
-            .bind(value)
-            .push(" AND f.listing_id = e.listing_id)");
+        push_filters(&mut from, q);
+        // The count walks the text's matches (stopping at the cap) even when
+        // the page walks the listings (a common word on SQLite): probing the
+        // index per listing until a thousand match costs more than joining
+        // from the matches.
+        let count_from = match (&words, pg, common) {
+            (Some(w), false, true) => {
+                let mut c = Sql::default();
+                c.push(
+                    " FROM catalog_fts CROSS JOIN catalog_entry e ON e.doc = catalog_fts.rowid \
+                     WHERE catalog_fts MATCH ",
+                )
+                .bind(fts5_query(w));
+                push_filters(&mut c, q);
+                c
+            }
+            _ => Sql {
+                text: from.text.clone(),
+                values: from.values.clone(),
+            },
         };
-        if let Some(c) = q.capability.as_deref() {
-            facet(&mut from, false, format!("cap:{c}"));
-        }
-        if let Some(c) = q.without_capability.as_deref() {
-            facet(&mut from, true, format!("cap:{c}"));
-        }
-        if let Some(p) = q.pricing.as_deref() {
-            facet(&mut from, false, format!("price:{p}"));
-        }
 
         let order = match (q.sort, out.ranked, pg) {
             (CatalogSort::Relevance, true, false) => {
@@ -335,8 +366,8 @@ impl Store {
         let mut count = Sql::default();
         count
             .push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one")
-            .push(&from.text);
-        count.values = from.values;
+            .push(&count_from.text);
+        count.values = count_from.values;
         count
             .push(" LIMIT ")
             .bind(CatalogPage::COUNT_CAP as i64 + 1)
@@ -747,6 +778,8 @@ mod tests {
     fn queries_quote_every_word_and_prefix_the_last() {
         let w = search_words("near AND fetch");
         assert_eq!(fts5_query(&w), r#""near" "and" "fetch"*"#);
+        let long = search_words("timezones");
+        assert_eq!(fts5_query(&long), r#""timezo"*"#, "cut to the prefix index");
         assert_eq!(ts_query(&w), "near & and & fetch:*");
         let one = search_words("x");
         assert_eq!(fts5_query(&one), r#""x""#, "one letter is no prefix");
