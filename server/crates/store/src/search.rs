@@ -311,9 +311,11 @@ impl Store {
                 .push(" AND catalog_fts.rowid = e.doc)");
             }
             (Some(w), true, _) => {
-                from.push(" FROM catalog_entry e, to_tsquery('simple', ")
+                // The query inline (not a joined function scan), so the
+                // planner sees a constant and can use the GIN index.
+                from.push(" FROM catalog_entry e WHERE e.search @@ to_tsquery('simple', ")
                     .bind(ts_query(w))
-                    .push(") tq WHERE e.search @@ tq");
+                    .push(")");
             }
             (None, _, _) => {
                 from.push(" FROM catalog_entry e WHERE 1 = 1");
@@ -347,7 +349,7 @@ impl Store {
                 " ORDER BY bm25(catalog_fts, 10.0, 5.0, 3.0, 1.0), e.published_at DESC, e.listing_id DESC"
             }
             (CatalogSort::Relevance, true, true) => {
-                " ORDER BY ts_rank(e.search, tq) DESC, e.published_at DESC, e.listing_id DESC"
+                " ORDER BY ts_rank(e.search, to_tsquery('simple', ?)) DESC, e.published_at DESC, e.listing_id DESC"
             }
             (CatalogSort::Name, _, _) => " ORDER BY e.name_key, e.listing_id",
             _ => " ORDER BY e.published_at DESC, e.listing_id DESC",
@@ -357,6 +359,12 @@ impl Store {
         let mut select = Sql::default();
         select.push(HIT_COLUMNS).push(&from.text).push(order);
         select.values = from.values.clone();
+        if pg && out.ranked && q.sort == CatalogSort::Relevance {
+            // The ORDER BY's own to_tsquery placeholder comes last.
+            select
+                .values
+                .push(ts_query(words.as_deref().unwrap_or_default()).into());
+        }
         select
             .push(" LIMIT ")
             .bind(i64::from(size) + 1)
