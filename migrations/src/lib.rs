@@ -15,12 +15,14 @@ mod m20261126_000008_screening;
 mod m20261126_000009_review;
 mod m20261126_000010_audit_append_only;
 mod m20261126_000011_installs;
+mod m20261126_000015_integrations;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
 pub use m20261126_000007_publisher_portal::PORTAL_TABLES;
 pub use m20261126_000009_review::REVIEW_TABLES;
 pub use m20261126_000011_installs::INSTALL_TABLES;
+pub use m20261126_000015_integrations::INTEGRATION_TABLES;
 
 pub struct Migrator;
 
@@ -39,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_review::Migration),
             Box::new(m20261126_000010_audit_append_only::Migration),
             Box::new(m20261126_000011_installs::Migration),
+            Box::new(m20261126_000015_integrations::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod connect;
 mod entities;
 mod identity;
 mod installs;
+mod integrations;
 mod portal;
 pub mod records;
 mod review;
@@ -28,6 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use connect::{DatabaseUrl, Engine};
 pub use identity::{OrgReader, OrgWriter};
+pub use integrations::PING_EVENT;
 pub use review::{CaseChange, CaseScope};
 pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};

@@ -66,6 +66,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -94,6 +95,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::PORTAL_TABLES)
         .chain(migrations::REVIEW_TABLES)
         .chain(migrations::INSTALL_TABLES)
+        .chain(migrations::INTEGRATION_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -161,6 +163,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -186,6 +189,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .chain(migrations::PORTAL_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::REVIEW_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INSTALL_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
