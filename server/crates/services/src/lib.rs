@@ -15,6 +15,7 @@ pub mod demo;
 mod format;
 mod identity;
 pub mod installs;
+pub mod integrations;
 mod limits;
 pub mod mail;
 pub mod portal;
@@ -76,6 +77,8 @@ pub struct Services {
     screening_wake: std::sync::Arc<tokio::sync::Notify>,
     /// How long a screening worker holds a job before another may take it.
     screening_lease_ms: i64,
+    /// Webhook delivery settings (the dispatcher's and the endpoint checks').
+    webhooks: std::sync::Arc<integrations::WebhookConfig>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -139,6 +142,7 @@ impl Services {
             model: None,
             screening_wake: Default::default(),
             screening_lease_ms: review::SCREENING_LEASE_MS,
+            webhooks: Default::default(),
         }
     }
 
