@@ -8,6 +8,7 @@ mod helpers;
 mod http_api;
 mod identity;
 mod installs;
+mod integrations;
 mod oidc;
 mod pages;
 mod portal;
