@@ -131,12 +131,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // "Is an earlier delivery of this subject to this endpoint undone?":
+        // one probe per undone status, whatever the backlog.
         m.create_index(
             Index::create()
                 .name("ix_webhook_delivery_order")
                 .table(WebhookDelivery::Table)
                 .col(WebhookDelivery::EndpointId)
                 .col(WebhookDelivery::Subject)
+                .col(WebhookDelivery::Status)
                 .col(WebhookDelivery::EventSeq)
                 .to_owned(),
         )

@@ -420,7 +420,8 @@ const DUE: &str = "SELECT d.id FROM webhook_delivery d \
             OR (d.status = 'delivering' AND d.lease_until < $1)) \
        AND NOT EXISTS (SELECT 1 FROM webhook_delivery p \
             WHERE p.endpoint_id = d.endpoint_id AND p.subject = d.subject \
-              AND p.event_seq < d.event_seq AND p.status NOT IN ('delivered', 'dead')) \
+              AND p.event_seq < d.event_seq \
+              AND p.status IN ('pending', 'delivering', 'failed')) \
      ORDER BY d.event_seq LIMIT $2";
 
 impl Store {
