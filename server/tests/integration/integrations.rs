@@ -662,14 +662,14 @@ async fn sigkill_mid_delivery_delivers_every_event_once_in_order(database_url: &
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_delivery_delivers_every_event_once_in_order_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/steward.db", dir.path().display());
     sigkill_mid_delivery_delivers_every_event_once_in_order(&url).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_delivery_delivers_every_event_once_in_order_on_postgres() {
     let Some(db) = store::testing::postgres().await else {
         return;
@@ -678,7 +678,7 @@ async fn sigkill_mid_delivery_delivers_every_event_once_in_order_on_postgres() {
 }
 
 /// Two server processes on one PostgreSQL: no event is delivered twice.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_never_deliver_an_event_twice() {
     let Some(db) = store::testing::postgres().await else {
         return;

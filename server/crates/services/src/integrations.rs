@@ -531,6 +531,7 @@ impl Dispatcher {
     pub async fn run_once(&self) -> Result<usize> {
         let c = &self.services.webhooks;
         let store = &self.services.store;
+        let started = std::time::Instant::now();
         let claimed = store
             .claim_deliveries(
                 &self.owner,
@@ -539,14 +540,23 @@ impl Dispatcher {
                 c.batch,
             )
             .await?;
+        let claim_ms = started.elapsed().as_millis();
         if claimed.is_empty() {
             return Ok(0);
         }
         let attempts = claimed.iter().map(|d| self.attempt(d));
         let results: Vec<(String, AttemptResult)> = futures::future::join_all(attempts).await;
+        let attempt_ms = started.elapsed().as_millis() - claim_ms;
         let recorded = store
             .record_attempts(&self.owner, &results, store::now_ms())
             .await?;
+        tracing::debug!(
+            claimed = claimed.len(),
+            claim_ms,
+            attempt_ms,
+            record_ms = started.elapsed().as_millis() - claim_ms - attempt_ms,
+            "webhook dispatcher pass"
+        );
         for (id, result) in &results {
             if *result == AttemptResult::Gone && recorded.contains(id) {
                 let d = claimed.iter().find(|d| &d.id == id).expect("claimed");
