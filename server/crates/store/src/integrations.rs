@@ -339,7 +339,7 @@ impl OrgWriter<'_> {
         let n = webhook_endpoint::Entity::update_many()
             .col_expr(
                 webhook_endpoint::Column::PreviousSecret,
-                Expr::col(webhook_endpoint::Column::Secret).into(),
+                Expr::col(webhook_endpoint::Column::Secret),
             )
             .col_expr(
                 webhook_endpoint::Column::PreviousSecretUntil,

@@ -121,8 +121,11 @@ pub struct Delivery {
     /// Clients already built, by host and the exact addresses they are pinned
     /// to (building one, with its TLS roots, costs far more than an attempt
     /// to a fast receiver). A host that resolves differently gets a new one.
-    clients: std::sync::Arc<std::sync::Mutex<HashMap<(String, Vec<SocketAddr>), Client>>>,
+    clients: std::sync::Arc<std::sync::Mutex<HashMap<PinnedHost, Client>>>,
 }
+
+/// A host as written and the addresses its connections are pinned to.
+type PinnedHost = (String, Vec<SocketAddr>);
 
 /// Clients kept at most; beyond it the cache starts over.
 const MAX_CACHED_CLIENTS: usize = 256;
