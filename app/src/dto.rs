@@ -986,3 +986,55 @@ pub struct ConsentView {
     /// the dangerous combination across the tenant's agents.
     pub completes: Option<CombinedRiskView>,
 }
+
+// ---- Integrations (webhooks) ----
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationsView {
+    pub org_slug: String,
+    pub org_name: String,
+    /// An operator's endpoints receive every organization's events.
+    pub all_events: bool,
+    pub endpoints: Vec<EndpointItem>,
+}
+
+/// A webhook endpoint as its console shows it (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointItem {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    /// "all events" or the filter, comma-separated.
+    pub event_types: String,
+    /// active, paused or disabled.
+    pub state: String,
+    pub disabled_reason: Option<String>,
+    pub pending: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub dead: u64,
+    /// Until when the previous secret still signs, after a rotation.
+    pub previous_secret_until: Option<String>,
+    pub last_errors: Vec<DeliveryItem>,
+    pub log: Vec<DeliveryItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryItem {
+    /// The webhook-id.
+    pub id: String,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub updated: String,
+    pub replayable: bool,
+}
+
+/// A webhook secret, shown once (on creation and rotation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewWebhookSecret {
+    pub endpoint_id: String,
+    pub secret: String,
+}

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod dto;
 pub mod error;
+pub mod integrations;
 mod layout;
 mod pages;
 pub mod portal;
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::Account ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:slug") view=pages::OrgMembers ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:slug/tokens") view=pages::OrgTokens ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:slug/integrations") view=pages::OrgIntegrations ssr=SsrMode::Async />
                     <Route path=path!("/invitations/accept") view=pages::AcceptInvitationPage ssr=SsrMode::Async />
                 </Routes>
             </main>

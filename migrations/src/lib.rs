@@ -18,6 +18,7 @@ mod m20261126_000011_installs;
 mod m20261126_000012_authz_runtime;
 mod m20261126_000013_catalog_search;
 mod m20261126_000014_buyer;
+mod m20261126_000015_integrations;
 mod m20261126_000016_idempotency;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
@@ -28,6 +29,7 @@ pub use m20261126_000011_installs::INSTALL_TABLES;
 pub use m20261126_000012_authz_runtime::AUTHZ_TABLES;
 pub use m20261126_000013_catalog_search::CATALOG_TABLES;
 pub use m20261126_000014_buyer::BUYER_TABLES;
+pub use m20261126_000015_integrations::INTEGRATION_TABLES;
 pub use m20261126_000016_idempotency::IDEMPOTENCY_TABLES;
 
 pub struct Migrator;
@@ -50,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_authz_runtime::Migration),
             Box::new(m20261126_000013_catalog_search::Migration),
             Box::new(m20261126_000014_buyer::Migration),
+            Box::new(m20261126_000015_integrations::Migration),
             Box::new(m20261126_000016_idempotency::Migration),
         ]
     }

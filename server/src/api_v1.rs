@@ -171,6 +171,7 @@ pub fn routes() -> Vec<(&'static str, Method, Access, MethodRouter<Services>)> {
         ),
         ("/whoami", Method::GET, Access::Token, get(whoami)),
         ("/authorize", Method::POST, Access::Token, post(authorize)),
+        ("/events", Method::GET, Access::Token, get(events)),
         (
             "/listings/{slug}/versions",
             Method::POST,
@@ -663,4 +664,50 @@ async fn create_version(
         res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    after: Option<String>,
+    limit: Option<u64>,
+}
+
+/// `GET /api/v1/events?after=CURSOR&limit=N` (scope `events:read`): the
+/// token's organization's events (an operator's: every organization's),
+/// oldest first, each the webhook body (`type`, `timestamp`, `data`) with the
+/// event's `id` and its `cursor`. Resume with `after=` the last cursor seen
+/// (or `next`). Cursors are commit-ordered (see `store::integrations`): an
+/// event that commits later always gets a later cursor, so none is skipped.
+async fn events(
+    State(s): State<Services>,
+    headers: HeaderMap,
+    Bearer(t): Bearer,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, Response> {
+    let Query(q) = query.map_err(|e| {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query string")
+            .detail(e.body_text())
+            .into_response()
+    })?;
+    let page = s
+        .event_feed(&t, q.after.as_deref().unwrap_or(""), q.limit.unwrap_or(100))
+        .await
+        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+    let events: Vec<serde_json::Value> = page
+        .events
+        .into_iter()
+        .map(|(e, cursor, body)| {
+            let mut item = serde_json::Map::new();
+            item.insert("id".into(), e.id.into());
+            item.insert("cursor".into(), cursor.into());
+            if let serde_json::Value::Object(body) = body {
+                item.extend(body);
+            }
+            serde_json::Value::Object(item)
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "events": events, "next": page.next }),
+    ))
 }

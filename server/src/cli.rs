@@ -20,7 +20,7 @@ use crate::{http, observability};
     about = "Steward: the governance control plane for AI agent marketplaces",
     after_help = "Configuration comes from the environment: DATABASE_URL, STEWARD_ADDR, \
                   STEWARD_EVIDENCE_URL, STEWARD_DATA_DIR, STEWARD_SECRET, STEWARD_SITE_ROOT, \
-                  STEWARD_LOG_FORMAT (text|json), STEWARD_AUDIT_CHECKPOINT_SECS, RUST_LOG. \
+                  STEWARD_LOG_FORMAT (text|json), STEWARD_AUDIT_CHECKPOINT_SECS, STEWARD_WEBHOOK_*, RUST_LOG. \
                   See README.md."
 )]
 pub struct Cli {
@@ -196,7 +196,8 @@ async fn open(config: &Config) -> Result<Services, ExitCode> {
         .with_prober(prober(config)?)
         .with_remote_allow_private(config.fetch_allow_private)
         .with_model(config.model.clone())
-        .with_token_rate(config.token_rate))
+        .with_token_rate(config.token_rate)
+        .with_webhooks(config.webhooks.clone()))
 }
 
 async fn migrate(services: &Services) -> Result<(), ExitCode> {
@@ -578,6 +579,8 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
     // The runtime permission check's cache, kept in step with every process.
     let (stop_feed, feed_stopped) = tokio::sync::watch::channel(false);
     let feed = services.spawn_decision_feed(feed_stopped);
+    // Webhooks: leased deliveries from the outbox, taken over after a crash.
+    services.spawn_webhook_dispatcher();
     {
         use tower_sessions::ExpiredDeletion;
         let sessions = services.store.session_store();

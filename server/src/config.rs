@@ -44,6 +44,49 @@ pub struct Config {
     pub audit_checkpoint: Option<std::time::Duration>,
     /// Calls a second one API token may make (STEWARD_TOKEN_RATE; default 6,000).
     pub token_rate: u32,
+    /// Webhook delivery (STEWARD_WEBHOOK_ALLOW_PRIVATE, _MAX_ATTEMPTS,
+    /// _LEASE_SECS, _BACKOFF_MS).
+    pub webhooks: services::integrations::WebhookConfig,
+}
+
+/// STEWARD_WEBHOOK_*: private addresses (tests), the attempt limit, the
+/// dispatcher's lease (an attempt's time limit is half of it, at most 20 s)
+/// and the first retry's delay ceiling.
+fn webhook_config(
+    env: &impl Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> services::integrations::WebhookConfig {
+    use std::time::Duration;
+    let mut c = services::integrations::WebhookConfig {
+        allow_private: matches!(
+            env("STEWARD_WEBHOOK_ALLOW_PRIVATE").as_deref(),
+            Some("true") | Some("1")
+        ),
+        ..Default::default()
+    };
+    let mut number = |name: &str, min: u64, max: u64| -> Option<u64> {
+        let raw = env(name).filter(|s| !s.trim().is_empty())?;
+        match raw.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                problems.push(format!(
+                    "{name}: {raw:?} is not a number from {min} to {max}"
+                ));
+                None
+            }
+        }
+    };
+    if let Some(n) = number("STEWARD_WEBHOOK_MAX_ATTEMPTS", 1, 100) {
+        c.max_attempts = n as u32;
+    }
+    if let Some(n) = number("STEWARD_WEBHOOK_LEASE_SECS", 2, 3600) {
+        c.lease = Duration::from_secs(n);
+    }
+    c.timeout = (c.lease / 2).min(Duration::from_secs(20));
+    if let Some(n) = number("STEWARD_WEBHOOK_BACKOFF_MS", 1, 3_600_000) {
+        c.backoff_base = Duration::from_millis(n);
+    }
+    c
 }
 
 /// Reads STEWARD_OIDC_PROVIDERS=name[,name...] and, for each NAME,
@@ -292,6 +335,7 @@ impl Config {
                 }
             },
         };
+        let webhooks = webhook_config(&env, &mut problems);
         let secret_env = env("STEWARD_SECRET");
         if let Some(s) = &secret_env
             && s.len() < SECRET_MIN_BYTES
@@ -324,6 +368,7 @@ impl Config {
                     verify_recheck,
                     audit_checkpoint,
                     token_rate,
+                    webhooks,
                 },
                 secret_env,
             )),

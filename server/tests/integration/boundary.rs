@@ -45,6 +45,7 @@ const CONSOLE_ROUTES: &[&str] = &["/console/audit/export.jsonl"];
 const ORG_PAGES: &[&str] = &[
     "/orgs/{slug}",
     "/orgs/{slug}/tokens",
+    "/orgs/{slug}/integrations",
     "/console/orgs/{slug}",
     "/portal/{slug}",
     "/portal/{slug}/{listing}",
@@ -88,6 +89,8 @@ struct OrgA {
     invitation_id: String,
     invitation_secret: String,
     member_id: String,
+    endpoint_id: String,
+    delivery_id: String,
     private_strings: Vec<String>,
 }
 
@@ -230,6 +233,38 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
         .json()
         .await
         .unwrap();
+    let res = alice
+        .call(
+            "create_webhook_endpoint",
+            &[
+                ("slug", "org-a"),
+                ("url", "https://hooks.a-private.example/steward"),
+                ("description", "a-private-endpoint"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let endpoint_id = res.json::<serde_json::Value>().await.unwrap()["endpoint_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = alice
+        .call(
+            "ping_webhook_endpoint",
+            &[("slug", "org-a"), ("endpoint_id", &endpoint_id)],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let integrations: serde_json::Value = alice
+        .call("integrations", &[("slug", "org-a")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let delivery_id = integrations["endpoints"][0]["log"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let member_id = page["members"]
         .as_array()
         .unwrap()
@@ -246,7 +281,11 @@ async fn two_orgs(app: &TestApp) -> (OrgA, Browser) {
         invitation_id: page["invitations"][0]["id"].as_str().unwrap().to_owned(),
         invitation_secret: link.split("token=").nth(1).unwrap().to_owned(),
         member_id,
+        endpoint_id,
+        delivery_id,
         private_strings: vec![
+            "hooks.a-private.example".into(),
+            "a-private-endpoint".into(),
             "Org A Private".into(),
             "carol@a.example".into(),
             "alice@a.example".into(),
@@ -327,6 +366,22 @@ fn case(path: &str, a: &OrgA, slug: &str) -> Option<(Kind, Vec<(String, String)>
             ]),
         ),
         "/api/revoke_token" => (Kind::Org, v(&[("slug", slug), ("token_id", &a.token_id)])),
+        "/api/integrations" => (Kind::Org, v(&[("slug", slug)])),
+        "/api/create_webhook_endpoint" => (
+            Kind::Org,
+            v(&[("slug", slug), ("url", "https://b.example/hook")]),
+        ),
+        "/api/pause_webhook_endpoint"
+        | "/api/resume_webhook_endpoint"
+        | "/api/rotate_webhook_secret"
+        | "/api/ping_webhook_endpoint" => (
+            Kind::Org,
+            v(&[("slug", slug), ("endpoint_id", &a.endpoint_id)]),
+        ),
+        "/api/replay_webhook_delivery" => (
+            Kind::Org,
+            v(&[("slug", slug), ("delivery_id", &a.delivery_id)]),
+        ),
         "/api/domain_checks" => (Kind::Org, v(&[("slug", slug)])),
         "/api/start_domain_verification" => (
             Kind::Org,
@@ -546,6 +601,14 @@ async fn snapshot(app: &TestApp) -> String {
         }
         portal.push_str(&format!("{l:?}"));
     }
+    for e in r.webhook_endpoints().await.unwrap() {
+        portal.push_str(&format!(
+            "{e:?}|{}|{:?}|{:?}",
+            e.secret,
+            r.delivery_counts(&e.id).await.unwrap(),
+            r.deliveries(&e.id, 100).await.unwrap()
+        ));
+    }
     format!(
         "{:?}|{:?}|{:?}|{:?}|{portal}",
         r.members().await.unwrap(),
@@ -572,6 +635,8 @@ async fn every_server_function_is_classified() {
         invitation_id: String::new(),
         invitation_secret: String::new(),
         member_id: String::new(),
+        endpoint_id: String::new(),
+        delivery_id: String::new(),
         private_strings: vec![],
     };
     let fns = registered_fns();
@@ -721,6 +786,8 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                                 | "/api/tokens"
                                 | "/api/invite"
                                 | "/api/create_token"
+                                | "/api/integrations"
+                                | "/api/create_webhook_endpoint"
                                 | "/api/domain_checks"
                                 | "/api/start_domain_verification"
                                 | "/api/create_listing"
@@ -801,6 +868,19 @@ async fn another_organizations_member_gets_404_and_changes_nothing() {
                 .await
                 .unwrap();
             assert_eq!(who["organization"], org);
+        }
+        // B's event feed holds none of A's events.
+        let feed = app
+            .client
+            .get(app.url("/api/v1/events"))
+            .header("authorization", format!("Bearer {b_secret}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(feed.status(), 200);
+        let feed = feed.text().await.unwrap();
+        for s in &a.private_strings {
+            assert!(!feed.contains(s.as_str()), "the event feed leaked {s}");
         }
     }
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod http_api;
 mod identity;
 mod installs;
+mod integrations;
 mod oidc;
 mod pages;
 mod portal;

@@ -17,6 +17,7 @@ pub mod demo;
 mod format;
 mod identity;
 pub mod installs;
+pub mod integrations;
 mod limits;
 pub mod mail;
 pub mod portal;
@@ -83,6 +84,8 @@ pub struct Services {
     screening_lease_ms: i64,
     /// The runtime permission check's memory (see `decisions`).
     decisions: std::sync::Arc<decisions::DecisionCache>,
+    /// Webhook delivery settings (the dispatcher's and the endpoint checks').
+    webhooks: std::sync::Arc<integrations::WebhookConfig>,
 }
 
 /// What a use case can fail with. `Display` is safe to show a user; the
@@ -147,6 +150,7 @@ impl Services {
             screening_wake: Default::default(),
             screening_lease_ms: review::SCREENING_LEASE_MS,
             decisions: Default::default(),
+            webhooks: Default::default(),
         }
     }
 

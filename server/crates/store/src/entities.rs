@@ -641,3 +641,63 @@ pub mod listing_rating {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod webhook_endpoint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_endpoint")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub org_id: String,
+        pub url: String,
+        pub description: String,
+        pub event_types: String,
+        pub all_events: bool,
+        pub secret: String,
+        pub previous_secret: Option<String>,
+        pub previous_secret_until: Option<i64>,
+        pub state: String,
+        pub disabled_reason: Option<String>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod webhook_delivery {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_delivery")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub event_id: String,
+        pub event_seq: i64,
+        pub endpoint_id: String,
+        pub org_id: String,
+        pub subject: String,
+        pub event_type: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_at: i64,
+        pub lease_owner: Option<String>,
+        pub lease_until: Option<i64>,
+        pub last_status: Option<i32>,
+        pub last_error: Option<String>,
+        pub delivered_at: Option<i64>,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

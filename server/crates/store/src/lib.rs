@@ -20,6 +20,7 @@ mod entities;
 mod idempotency;
 mod identity;
 mod installs;
+mod integrations;
 mod portal;
 mod ratings;
 pub mod records;
@@ -42,6 +43,7 @@ pub fn authz_sync_ack_timeout() -> std::time::Duration {
 pub use connect::{DatabaseUrl, Engine};
 pub use idempotency::{IDEMPOTENCY_STALE_MS, IDEMPOTENCY_TTL_MS, IdempotencyStart, KeptResponse};
 pub use identity::{OrgReader, OrgWriter};
+pub use integrations::PING_EVENT;
 pub use review::{CaseChange, CaseScope};
 pub use search::{RISK_TIERS, search_words};
 pub use sessions::SessionStore;

@@ -553,3 +553,196 @@ pub struct Rating {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// Whether an endpoint receives deliveries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndpointState {
+    Active,
+    /// Paused by its owner: deliveries are queued and held.
+    Paused,
+    /// The receiver answered 410 Gone: held until its owner resumes it.
+    Disabled,
+}
+
+impl EndpointState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointState::Active => "active",
+            EndpointState::Paused => "paused",
+            EndpointState::Disabled => "disabled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Paused, Self::Disabled]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// An organization's webhook endpoint. `secret` (and `previous_secret`) are
+/// `whsec_` secrets: never log them; show them only on creation/rotation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub org_id: OrgId,
+    pub url: String,
+    pub description: String,
+    /// Event types or `prefix.*` patterns; empty means every event.
+    pub event_types: Vec<String>,
+    /// The operator's endpoints receive every organization's events.
+    pub all_events: bool,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<i64>,
+    pub state: EndpointState,
+    pub disabled_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("url", &self.url)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookEndpoint {
+    /// Whether an event of this type goes to this endpoint.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.event_types.is_empty()
+            || self.event_types.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => event_type.starts_with(prefix),
+                None => p == event_type,
+            })
+    }
+}
+
+/// Where one event stands with one endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    /// Leased by a dispatcher, being attempted.
+    Delivering,
+    Delivered,
+    /// An attempt failed; another is due at `next_attempt_at`.
+    Failed,
+    /// Given up (attempt limit, refused address, 410): replayable.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivering => "delivering",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Delivering,
+            Self::Delivered,
+            Self::Failed,
+            Self::Dead,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// One row of an endpoint's delivery log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookDelivery {
+    /// The `webhook-id`, the same on every attempt.
+    pub id: String,
+    pub event_id: String,
+    pub event_seq: i64,
+    pub event_type: String,
+    pub endpoint_id: String,
+    pub subject: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub last_status: Option<i32>,
+    /// Safe to show the endpoint's owner (no addresses, no secrets).
+    pub last_error: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// How an endpoint's deliveries stand (delivering counts as pending).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: u64,
+    pub delivered: u64,
+    pub failed: u64,
+    pub dead: u64,
+}
+
+/// A delivery a dispatcher leased: what it needs to make the attempt.
+#[derive(Clone)]
+pub struct ClaimedDelivery {
+    pub id: String,
+    pub endpoint_id: String,
+    pub org_id: OrgId,
+    pub url: String,
+    /// The current secret, then the previous one while its grace lasts.
+    pub secrets: Vec<String>,
+    pub event_type: String,
+    pub occurred_at: i64,
+    pub payload: String,
+    /// This attempt's number (1 for the first).
+    pub attempt: i32,
+}
+
+impl std::fmt::Debug for ClaimedDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClaimedDelivery")
+            .field("id", &self.id)
+            .field("endpoint_id", &self.endpoint_id)
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the dispatcher records after an attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptResult {
+    Delivered {
+        status: i32,
+    },
+    Retry {
+        at: i64,
+        status: Option<i32>,
+        error: String,
+    },
+    Dead {
+        status: Option<i32>,
+        error: String,
+    },
+    /// 410: the delivery is dead and its endpoint disabled.
+    Gone,
+}
+
+/// One event of the feed (`GET /api/v1/events`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeedEvent {
+    /// The feed position: commit-ordered (see `Store::events_after`).
+    pub seq: i64,
+    pub id: String,
+    pub org_id: Option<OrgId>,
+    pub event_type: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub payload: serde_json::Value,
+    pub created_at: i64,
+}

@@ -3,9 +3,9 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 
+use domain::ToolId;
 use domain::audit::{AuditEntry, AuditRecord};
 use domain::manifest::Tool;
-use domain::{EventId, ToolId};
 
 use crate::entities::*;
 use crate::records::{Listing, Org, Report, Version};
@@ -76,27 +76,17 @@ impl WriteTx {
     ) -> Result<Vec<AuditEntry>> {
         assert!(!records.is_empty(), "a commit needs its audit entry");
         let now = now_ms();
-        for e in events {
-            outbox_event::Entity::insert(outbox_event::ActiveModel {
-                id: Set(EventId::new().to_string()),
-                org_id: Set(e.org_id.map(|o| o.to_string())),
-                event_type: Set(e.event_type),
-                subject_type: Set(e.subject_type),
-                subject_id: Set(e.subject_id),
-                payload: Set(e.payload.to_string()),
-                created_at: Set(now),
-                ..Default::default()
-            })
-            .exec_without_returning(&self.tx)
-            .await
-            .map_err(StoreError::from_db)?;
-        }
+        // Before the chain's lock: the epoch row's lock orders permission
+        // changes by commit on its own.
         let epoch = self.record_authz_changes().await?;
-        // Last, so the chain lock (PostgreSQL) is held as briefly as possible.
         let mut entries = Vec::with_capacity(records.len());
         for record in &records {
             entries.push(audit::append(&self.tx, self.engine, record, now).await?);
         }
+        // After the append, under the chain's lock: outbox positions then grow
+        // in commit order (see `integrations`), and each event's webhook
+        // deliveries are written with it.
+        crate::integrations::insert_events(&self.tx, self.engine, events, now).await?;
         let WriteTx {
             tx,
             engine,

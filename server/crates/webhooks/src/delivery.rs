@@ -1,5 +1,6 @@
 //! One delivery attempt: sign, check the address, POST, classify the answer.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime};
@@ -117,11 +118,24 @@ pub enum Refusal {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     config: DeliveryConfig,
+    /// Clients already built, by host and the exact addresses they are pinned
+    /// to (building one, with its TLS roots, costs far more than an attempt
+    /// to a fast receiver). A host that resolves differently gets a new one.
+    clients: std::sync::Arc<std::sync::Mutex<HashMap<PinnedHost, Client>>>,
 }
+
+/// A host as written and the addresses its connections are pinned to.
+type PinnedHost = (String, Vec<SocketAddr>);
+
+/// Clients kept at most; beyond it the cache starts over.
+const MAX_CACHED_CLIENTS: usize = 256;
 
 impl Delivery {
     pub fn new(config: DeliveryConfig) -> Self {
-        Delivery { config }
+        Delivery {
+            config,
+            clients: Default::default(),
+        }
     }
 
     pub fn config(&self) -> &DeliveryConfig {
@@ -209,6 +223,11 @@ impl Delivery {
     /// the check and the connection).
     async fn pinned_client(&self, url: &Url) -> Result<Client, Outcome> {
         let port = url.port_or_known_default().unwrap_or(443);
+        let (host, pinned) = self.checked_addresses(url, port).await?;
+        let key = (host, pinned);
+        if let Some(client) = self.clients.lock().expect("not poisoned").get(&key) {
+            return Ok(client.clone());
+        }
         let builder = Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -216,18 +235,43 @@ impl Delivery {
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout);
         let builder = match url.host() {
+            Some(Host::Domain(domain)) => builder.resolve_to_addrs(domain, &key.1),
+            _ => builder,
+        };
+        let client = builder.build().map_err(|_| {
+            retry(Failure::Unreachable(
+                "could not set up an HTTP client".into(),
+            ))
+        })?;
+        let mut cache = self.clients.lock().expect("not poisoned");
+        if cache.len() >= MAX_CACHED_CLIENTS {
+            cache.clear();
+        }
+        cache.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// The host as written and the addresses the connection may use, each
+    /// checked against the address policy (for an IP literal, no addresses:
+    /// there is nothing to pin).
+    async fn checked_addresses(
+        &self,
+        url: &Url,
+        port: u16,
+    ) -> Result<(String, Vec<SocketAddr>), Outcome> {
+        match url.host() {
             Some(Host::Ipv4(ip)) => {
                 self.check_address(ip.into(), &ip.to_string())?;
-                builder
+                Ok((ip.to_string(), Vec::new()))
             }
             Some(Host::Ipv6(ip)) => {
                 self.check_address(ip.into(), &ip.to_string())?;
-                builder
+                Ok((ip.to_string(), Vec::new()))
             }
             Some(Host::Domain(domain)) => {
                 let unresolved =
                     || retry(Failure::Unreachable(format!("could not resolve {domain}")));
-                let addrs: Vec<SocketAddr> = tokio::net::lookup_host((domain, port))
+                let mut addrs: Vec<SocketAddr> = tokio::net::lookup_host((domain, port))
                     .await
                     .map_err(|_| unresolved())?
                     .collect();
@@ -239,15 +283,12 @@ impl Delivery {
                 for addr in &addrs {
                     self.check_address(addr.ip(), domain)?;
                 }
-                builder.resolve_to_addrs(domain, &addrs)
+                addrs.sort();
+                addrs.dedup();
+                Ok((domain.to_owned(), addrs))
             }
-            None => return Err(Outcome::Refused(Refusal::InvalidUrl)),
-        };
-        builder.build().map_err(|_| {
-            retry(Failure::Unreachable(
-                "could not set up an HTTP client".into(),
-            ))
-        })
+            None => Err(Outcome::Refused(Refusal::InvalidUrl)),
+        }
     }
 
     fn check_address(&self, ip: IpAddr, host: &str) -> Result<(), Outcome> {

@@ -1,0 +1,396 @@
+//! Webhook fan-out, leased claims and the event feed, on both engines.
+
+use std::collections::HashSet;
+
+use domain::OrgId;
+use domain::audit::{Actor, AuditRecord};
+use domain::org::OrgKind;
+use store::records::{AttemptResult, DeliveryStatus, EndpointState, Org, WebhookEndpoint};
+use store::testing::engines;
+use store::{NewEvent, Store, now_ms};
+
+async fn org(s: &Store, slug: &str, kind: OrgKind) -> Org {
+    let org = Org {
+        id: OrgId::new(),
+        slug: slug.into(),
+        name: slug.into(),
+        kind,
+        verified_domain: None,
+        created_at: now_ms(),
+        verification_lapsed_at: None,
+    };
+    let tx = s.begin_write().await.unwrap();
+    tx.insert_org(&org).await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "org", org.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    org
+}
+
+async fn endpoint(s: &Store, org: &Org, types: &[&str]) -> WebhookEndpoint {
+    let now = now_ms();
+    let e = WebhookEndpoint {
+        id: uuid::Uuid::now_v7().to_string(),
+        org_id: org.id,
+        url: "http://127.0.0.1:9/hook".into(),
+        description: String::new(),
+        event_types: types.iter().map(|t| t.to_string()).collect(),
+        all_events: org.kind == OrgKind::Operator,
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        previous_secret: None,
+        previous_secret_until: None,
+        state: EndpointState::Active,
+        disabled_reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let tx = s.begin_write().await.unwrap();
+    tx.in_org(org.id).insert_webhook_endpoint(&e).await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "endpoint", &e.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    e
+}
+
+fn event(org: Option<OrgId>, ty: &str, subject: &str, n: usize) -> NewEvent {
+    NewEvent {
+        event_type: ty.into(),
+        org_id: org,
+        subject_type: "listing".into(),
+        subject_id: subject.into(),
+        payload: serde_json::json!({ "n": n }),
+    }
+}
+
+async fn emit(s: &Store, events: Vec<NewEvent>) {
+    let tx = s.begin_write().await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "batch", "x"),
+        events,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn events_fan_out_by_organization_and_type_filter() {
+    for db in engines().await {
+        let s = &db.store;
+        let op = org(s, "op", OrgKind::Operator).await;
+        let a = org(s, "pub-a", OrgKind::Publisher).await;
+        let b = org(s, "pub-b", OrgKind::Publisher).await;
+        let op_all = endpoint(s, &op, &[]).await;
+        let a_all = endpoint(s, &a, &[]).await;
+        let a_versions = endpoint(s, &a, &["version.*"]).await;
+        let b_all = endpoint(s, &b, &[]).await;
+        emit(
+            s,
+            vec![
+                event(Some(a.id), "listing.created", "l1", 0),
+                event(Some(a.id), "version.submitted", "l1", 1),
+                event(None, "marketplace.note", "m", 2),
+            ],
+        )
+        .await;
+        let count = |e: &WebhookEndpoint| {
+            let (s, e) = (s.clone(), e.clone());
+            async move {
+                s.in_org(e.org_id)
+                    .deliveries(&e.id, 100)
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(count(&op_all).await, 3, "the operator gets everything");
+        assert_eq!(count(&a_all).await, 2, "a publisher gets its own");
+        assert_eq!(count(&a_versions).await, 1, "the filter narrows");
+        assert_eq!(count(&b_all).await, 0, "nobody else's");
+        // Another organization cannot even read a's deliveries.
+        assert!(
+            s.in_org(b.id)
+                .deliveries(&a_all.id, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_claimers_never_get_the_same_delivery_and_subjects_go_in_order() {
+    for db in engines().await {
+        let s = &db.store;
+        let a = org(s, "pub-a", OrgKind::Publisher).await;
+        endpoint(s, &a, &[]).await;
+        // 20 subjects × 5 events each.
+        let events = (0..100)
+            .map(|n| event(Some(a.id), "listing.updated", &format!("s{}", n % 20), n))
+            .collect();
+        emit(s, events).await;
+        let now = now_ms();
+        let (x, y) = tokio::join!(
+            s.claim_deliveries("x", now, 60_000, 50),
+            s.claim_deliveries("y", now, 60_000, 50)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        let xs: HashSet<_> = x.iter().map(|d| d.id.clone()).collect();
+        let ys: HashSet<_> = y.iter().map(|d| d.id.clone()).collect();
+        assert!(xs.is_disjoint(&ys), "a delivery was claimed twice");
+        // Only the head of each subject is due: 20 in all, not 100.
+        assert_eq!(xs.len() + ys.len(), 20);
+        assert!(x.iter().chain(&y).all(|d| d.attempt == 1));
+        // Nothing more is due until the heads are done.
+        assert!(
+            s.claim_deliveries("z", now, 60_000, 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let done: Vec<_> = x
+            .iter()
+            .map(|d| (d.id.clone(), AttemptResult::Delivered { status: 200 }))
+            .collect();
+        // Only the holder of the lease can record.
+        assert!(s.record_attempts("y", &done, now).await.unwrap().is_empty());
+        assert_eq!(
+            s.record_attempts("x", &done, now).await.unwrap().len(),
+            x.len()
+        );
+        let next = s.claim_deliveries("z", now, 60_000, 50).await.unwrap();
+        assert_eq!(next.len(), x.len(), "the next of each finished subject");
+        let payload = |p: &str| {
+            serde_json::from_str::<serde_json::Value>(p).unwrap()["n"]
+                .as_i64()
+                .unwrap()
+        };
+        for d in &next {
+            let head = x
+                .iter()
+                .find(|h| payload(&h.payload) % 20 == payload(&d.payload) % 20);
+            assert_eq!(payload(&d.payload), payload(&head.unwrap().payload) + 20);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_taken_over_and_the_old_holder_records_nothing() {
+    for db in engines().await {
+        let s = &db.store;
+        let a = org(s, "pub-a", OrgKind::Publisher).await;
+        let ep = endpoint(s, &a, &[]).await;
+        emit(s, vec![event(Some(a.id), "listing.updated", "l", 0)]).await;
+        let t0 = now_ms();
+        let first = s
+            .claim_deliveries("dead-worker", t0, 1_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(
+            s.claim_deliveries("w2", t0 + 500, 1_000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let taken = s
+            .claim_deliveries("w2", t0 + 1_001, 1_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(taken.len(), 1);
+        assert_eq!(taken[0].id, first[0].id, "the same webhook-id");
+        assert_eq!(taken[0].attempt, 2);
+        let late = [(
+            first[0].id.clone(),
+            AttemptResult::Delivered { status: 200 },
+        )];
+        assert!(
+            s.record_attempts("dead-worker", &late, t0 + 1_100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let retry = [(
+            taken[0].id.clone(),
+            AttemptResult::Retry {
+                at: t0 + 5_000,
+                status: Some(503),
+                error: "the endpoint answered HTTP 503".into(),
+            },
+        )];
+        assert_eq!(
+            s.record_attempts("w2", &retry, t0 + 1_100)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.claim_deliveries("w3", t0 + 4_999, 1_000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let log = s.in_org(a.id).deliveries(&ep.id, 10).await.unwrap();
+        assert_eq!(log[0].status, DeliveryStatus::Failed);
+        assert_eq!(log[0].last_status, Some(503));
+        assert_eq!(
+            s.claim_deliveries("w3", t0 + 5_000, 1_000, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn paused_endpoints_hold_deliveries_and_dead_ones_replay() {
+    for db in engines().await {
+        let s = &db.store;
+        let a = org(s, "pub-a", OrgKind::Publisher).await;
+        let ep = endpoint(s, &a, &[]).await;
+        let tx = s.begin_write().await.unwrap();
+        assert!(
+            tx.in_org(a.id)
+                .set_webhook_endpoint_state(
+                    &ep.id,
+                    &[EndpointState::Active],
+                    EndpointState::Paused,
+                    None,
+                    now_ms()
+                )
+                .await
+                .unwrap()
+        );
+        tx.commit(AuditRecord::new(Actor::System, "t", "e", &ep.id), vec![])
+            .await
+            .unwrap();
+        emit(s, vec![event(Some(a.id), "listing.updated", "l", 0)]).await;
+        let now = now_ms();
+        assert!(
+            s.claim_deliveries("w", now, 1_000, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "paused holds"
+        );
+        let tx = s.begin_write().await.unwrap();
+        tx.in_org(a.id)
+            .set_webhook_endpoint_state(
+                &ep.id,
+                &[EndpointState::Paused],
+                EndpointState::Active,
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+        tx.commit(AuditRecord::new(Actor::System, "t", "e", &ep.id), vec![])
+            .await
+            .unwrap();
+        let c = s.claim_deliveries("w", now, 1_000, 10).await.unwrap();
+        assert_eq!(c.len(), 1);
+        let dead = [(
+            c[0].id.clone(),
+            AttemptResult::Dead {
+                status: Some(500),
+                error: "x".into(),
+            },
+        )];
+        s.record_attempts("w", &dead, now).await.unwrap();
+        assert_eq!(
+            s.in_org(a.id).delivery_counts(&ep.id).await.unwrap().dead,
+            1
+        );
+        assert!(
+            s.claim_deliveries("w", now, 1_000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let tx = s.begin_write().await.unwrap();
+        // Another organization cannot replay it.
+        let other = OrgId::new();
+        assert!(
+            !tx.in_org(other)
+                .replay_delivery(&c[0].id, now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            tx.in_org(a.id)
+                .replay_delivery(&c[0].id, now)
+                .await
+                .unwrap()
+        );
+        tx.commit(AuditRecord::new(Actor::System, "t", "d", &c[0].id), vec![])
+            .await
+            .unwrap();
+        let again = s.claim_deliveries("w", now, 1_000, 10).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].id, c[0].id);
+        assert_eq!(again[0].attempt, 1);
+    }
+}
+
+#[tokio::test]
+async fn the_feed_pages_in_order_per_organization_and_a_failed_change_leaves_no_event() {
+    for db in engines().await {
+        let s = &db.store;
+        let a = org(s, "pub-a", OrgKind::Publisher).await;
+        let b = org(s, "pub-b", OrgKind::Publisher).await;
+        for n in 0..7 {
+            let o = if n % 2 == 0 { a.id } else { b.id };
+            emit(s, vec![event(Some(o), "listing.updated", "l", n)]).await;
+        }
+        let page1 = s.events_after(Some(a.id), 0, 3).await.unwrap();
+        assert_eq!(page1.len(), 3);
+        let page2 = s.events_after(Some(a.id), page1[2].seq, 3).await.unwrap();
+        assert_eq!(page2.len(), 1);
+        let ns: Vec<i64> = page1
+            .iter()
+            .chain(&page2)
+            .map(|e| e.payload["n"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ns, vec![0, 2, 4, 6]);
+        assert_eq!(s.events_after(None, 0, 100).await.unwrap().len(), 7);
+
+        // A transaction that fails after its change leaves neither the
+        // change nor its event.
+        let before = s.events_after(None, 0, 1000).await.unwrap().len();
+        let tx = s.begin_write().await.unwrap();
+        let dup = Org {
+            id: OrgId::new(),
+            ..a.clone()
+        };
+        assert!(tx.insert_org(&dup).await.is_err(), "same slug");
+        drop(tx);
+        // On PostgreSQL the event itself can be what fails: after the audit
+        // append, an oversize subject aborts the whole commit.
+        if db.engine() == store::Engine::Postgres {
+            let tx = s.begin_write().await.unwrap();
+            tx.insert_org(&Org {
+                id: OrgId::new(),
+                slug: "pub-c".into(),
+                ..a.clone()
+            })
+            .await
+            .unwrap();
+            let mut bad = event(Some(a.id), "listing.updated", "l", 99);
+            bad.subject_id = "x".repeat(500);
+            assert!(
+                tx.commit(AuditRecord::new(Actor::System, "t", "org", "c"), vec![bad])
+                    .await
+                    .is_err()
+            );
+            assert!(s.org_by_slug("pub-c").await.unwrap().is_none());
+        }
+        assert_eq!(s.events_after(None, 0, 1000).await.unwrap().len(), before);
+    }
+}
