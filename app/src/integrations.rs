@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
 use crate::auth::session;
 use crate::dto::*;
 use crate::error::AppError;
