@@ -148,7 +148,7 @@ read -r k_rps k_p50 k_p99 k_err < <(run_wrk constant "http://$constant_addr/api/
 
 rate=$((k_rps / 2))
 run_oha() { # name url -> p50 p99 (ms) success-rate
-  oha --no-tui -j -z "$duration" -c "$c" -q "$rate" --latency-correction -m POST \
+  oha --no-tui --output-format json -z "$duration" -c "$c" -q "$rate" --latency-correction -m POST \
     -H "content-type: application/json" -H "authorization: Bearer $secret" -d "$body" "$2" >"$tmp/oha-$1.json" 2>/dev/null
   python3 - "$tmp/oha-$1.json" <<'PY'
 import json, sys

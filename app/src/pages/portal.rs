@@ -540,13 +540,42 @@ pub fn PortalVersion() -> impl IntoView {
         },
         |(o, l, v, ..)| publisher_version(o, l, v),
     );
+    // The review panel's data, loaded beside the page's (never created inside
+    // the Suspense below: see `ReviewPanel`).
+    let write = ServerAction::<crate::review::PublisherMessage>::new();
+    let appeal = ServerAction::<crate::review::AppealVersion>::new();
+    let review = Review {
+        write,
+        appeal,
+        page: Resource::new(
+            move || {
+                (
+                    org(),
+                    listing(),
+                    version(),
+                    submit.version().get(),
+                    write.version().get(),
+                    appeal.version().get(),
+                )
+            },
+            |(o, l, v, ..)| crate::review::publisher_review(o, l, v),
+        ),
+    };
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                guarded(page.await, move |p| view! { <VersionBody page=p add_doc add_plan remove_plan submit /> })
+                guarded(page.await, move |p| view! { <VersionBody page=p add_doc add_plan remove_plan submit review /> })
             })}
         </Suspense>
     }
+}
+
+/// The review panel's resource and actions, made at the page's top level.
+#[derive(Clone, Copy)]
+struct Review {
+    write: ServerAction<crate::review::PublisherMessage>,
+    appeal: ServerAction<crate::review::AppealVersion>,
+    page: Resource<Result<crate::dto::PublisherReviewView, AppError>>,
 }
 
 #[component]
@@ -556,6 +585,7 @@ fn VersionBody(
     add_plan: ServerAction<AddPlan>,
     remove_plan: ServerAction<RemovePlan>,
     submit: ServerAction<SubmitVersion>,
+    review: Review,
 ) -> impl IntoView {
     let p = page;
     let base = format!("/portal/{}/{}", p.org_slug, p.listing_slug);
@@ -647,7 +677,7 @@ fn VersionBody(
                 </ActionForm>
             </section>
         }})}
-        <super::review::ReviewPanel org=p.org_slug.clone() listing=p.listing_slug.clone() version=p.version.clone() />
+        <super::review::ReviewPanel org=p.org_slug.clone() listing=p.listing_slug.clone() version=p.version.clone() page=review.page write=review.write appeal=review.appeal />
         {compare}
         {p.screening.clone().map(|s| view! {
             <section class="section" aria-labelledby="reading-h">

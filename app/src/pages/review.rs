@@ -586,23 +586,19 @@ fn ListingEnforcement(
 
 /// The review on a publisher's version page: status, what reviewers said,
 /// the answer form, the appeal form and the timeline.
+///
+/// Its resource and actions are made by the page, at its top level: a
+/// resource created inside another `<Suspense>`'s content can leave the
+/// server's stream waiting forever (leptos-rs/leptos#4851, #4866).
 #[component]
-pub fn ReviewPanel(org: String, listing: String, version: String) -> impl IntoView {
-    let write = ServerAction::<PublisherMessage>::new();
-    let appeal = ServerAction::<AppealVersion>::new();
-    let (o, l, v) = (org.clone(), listing.clone(), version.clone());
-    let page = Resource::new(
-        move || {
-            (
-                o.clone(),
-                l.clone(),
-                v.clone(),
-                write.version().get(),
-                appeal.version().get(),
-            )
-        },
-        |(o, l, v, ..)| publisher_review(o, l, v),
-    );
+pub fn ReviewPanel(
+    org: String,
+    listing: String,
+    version: String,
+    page: Resource<Result<PublisherReviewView, AppError>>,
+    write: ServerAction<PublisherMessage>,
+    appeal: ServerAction<AppealVersion>,
+) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the review…"</p> }>
             {move || {
