@@ -32,6 +32,32 @@ pub use m20261126_000014_buyer::BUYER_TABLES;
 pub use m20261126_000015_integrations::INTEGRATION_TABLES;
 pub use m20261126_000016_idempotency::IDEMPOTENCY_TABLES;
 
+/// Row-level security for org-owned tables on PostgreSQL (a no-op on
+/// SQLite): each `(table, column)` is visible and writable only in the scope
+/// of the organization its column names, or in the system scope.
+pub(crate) async fn org_owned_rls(
+    m: &SchemaManager<'_>,
+    tables: &[(&str, &str)],
+) -> Result<(), DbErr> {
+    if m.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let db = m.get_connection();
+    for (t, col) in tables {
+        db.execute_unprepared(&format!(
+            "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
+             ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
+             CREATE POLICY steward_scope ON {t}
+               USING ({col} = current_setting('steward.org_id', true)
+                      OR current_setting('steward.scope', true) = 'system')
+               WITH CHECK ({col} = current_setting('steward.org_id', true)
+                      OR current_setting('steward.scope', true) = 'system');"
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -2,7 +2,6 @@
 //! documents with their version ids, review cases and their decisions, the
 //! reviewer–publisher message thread, and enforcement actions.
 
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -268,21 +267,7 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        if m.get_database_backend() == DbBackend::Postgres {
-            let db = m.get_connection();
-            for (t, col) in REVIEW_TABLES {
-                db.execute_unprepared(&format!(
-                    "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
-                     ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
-                     CREATE POLICY steward_scope ON {t}
-                       USING ({col} = current_setting('steward.org_id', true)
-                              OR current_setting('steward.scope', true) = 'system')
-                       WITH CHECK ({col} = current_setting('steward.org_id', true)
-                              OR current_setting('steward.scope', true) = 'system');"
-                ))
-                .await?;
-            }
-        }
+        crate::org_owned_rls(m, REVIEW_TABLES).await?;
         Ok(())
     }
 

@@ -2,7 +2,6 @@
 //! what it granted, by whom and under which policy version; and each tenant's
 //! policy (maximum risk, blocked capabilities and categories, approval mode).
 
-use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -87,21 +86,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        if m.get_database_backend() == DbBackend::Postgres {
-            let db = m.get_connection();
-            for (t, col) in INSTALL_TABLES {
-                db.execute_unprepared(&format!(
-                    "ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
-                     ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
-                     CREATE POLICY steward_scope ON {t}
-                       USING ({col} = current_setting('steward.org_id', true)
-                              OR current_setting('steward.scope', true) = 'system')
-                       WITH CHECK ({col} = current_setting('steward.org_id', true)
-                              OR current_setting('steward.scope', true) = 'system');"
-                ))
-                .await?;
-            }
-        }
+        crate::org_owned_rls(m, INSTALL_TABLES).await?;
         Ok(())
     }
 

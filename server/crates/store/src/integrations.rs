@@ -641,19 +641,4 @@ impl Store {
             })
             .collect()
     }
-
-    /// Every endpoint with a delivery in a given state, across organizations
-    /// (system scope): for tests and the dispatcher's housekeeping.
-    pub async fn delivery_statuses(&self) -> Result<Vec<(String, String)>> {
-        let tx = self.read_tx(RowScope::System).await?;
-        let rows: Vec<(String, String)> = webhook_delivery::Entity::find()
-            .select_only()
-            .column(webhook_delivery::Column::Id)
-            .column(webhook_delivery::Column::Status)
-            .into_tuple()
-            .all(&tx)
-            .await?;
-        tx.commit().await?;
-        Ok(rows)
-    }
 }
