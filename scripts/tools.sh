@@ -2,9 +2,11 @@
 # Installs what building and testing Steward needs, skipping what is already
 # there at the right version. Usage: scripts/tools.sh [run|test]
 #   run:  the wasm32 target and wasm-bindgen-cli (what `make run` needs)
-#   test: also wasm-opt (release WASM), Debian chromium and the end2end npm packages
+#   test: also wasm-opt (release WASM), Debian chromium, the end2end npm packages
+#         and schemathesis (PyPI, in a venv under ~/.cache/steward) for
+#         scripts/api_fuzz.sh
 # Measured on a 2-core machine: wasm-bindgen-cli ~2 min, wasm-opt ~6-10 min (built
-# from source once), chromium ~30 s, npm ~5 s.
+# from source once), chromium ~30 s, npm ~5 s, schemathesis ~30 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-run}"
@@ -47,4 +49,15 @@ if [[ ! -d end2end/node_modules/@playwright/test ]] \
   || [[ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
   log "installing end2end npm packages"
   (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# schemathesis, pinned, in its own virtualenv (scripts/api_fuzz.sh runs it).
+schemathesis_version=4.32.5
+venv="$HOME/.cache/steward/schemathesis"
+have=$("$venv/bin/st" --version 2>/dev/null | awk '{print $NF}' || true)
+if [[ "$have" != "$schemathesis_version" ]]; then
+  log "installing schemathesis $schemathesis_version in $venv (found '${have:-none}')"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi

@@ -8,29 +8,41 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use services::{ServiceError, Services};
 
-/// An RFC 9457 problem.
-#[derive(Debug, Serialize)]
+/// An RFC 9457 problem (`application/problem+json`): every error on `/api/v1`.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
+    /// What kind of problem: `https://steward.dev/problems/{slug}`.
     #[serde(rename = "type")]
+    #[schema(example = "https://steward.dev/problems/not-found")]
     pub kind: String,
+    /// A short summary of the kind of problem.
+    #[schema(example = "Not found")]
     pub title: String,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599, example = 404)]
     pub status: u16,
+    /// What went wrong this time, in words safe to show.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub detail: Option<String>,
     /// The request id, to quote to support.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub instance: Option<String>,
     /// Field-level problems (extension member), for invalid input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldProblem>,
 }
 
 /// One field that needs attention.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
+    /// The field (body member or query parameter) by name.
     pub field: String,
     pub message: String,
 }
@@ -170,6 +182,12 @@ pub fn routes() -> Vec<(&'static str, Method, Access, MethodRouter<Services>)> {
             get(get_listing),
         ),
         ("/whoami", Method::GET, Access::Token, get(whoami)),
+        (
+            "/openapi.json",
+            Method::GET,
+            Access::Public,
+            get(crate::openapi::document),
+        ),
         ("/authorize", Method::POST, Access::Token, post(authorize)),
         ("/events", Method::GET, Access::Token, get(events)),
         (
@@ -248,15 +266,34 @@ impl axum::extract::FromRequestParts<Services> for Bearer {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct WhoAmI {
+/// The token a request presented.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WhoAmI {
+    /// The token's id.
     token_id: String,
+    /// Its organization's short name.
     organization: String,
+    /// What it may do.
+    #[schema(schema_with = crate::openapi::token_scopes)]
     scopes: Vec<&'static str>,
 }
 
 /// What the presented token is: its organization and scopes.
-async fn whoami(
+#[utoipa::path(
+    get,
+    path = "/whoami",
+    tag = "tokens",
+    operation_id = "whoami",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token's organization and scopes.", body = WhoAmI),
+        (status = 401, description = "No token, or not a valid one.", body = Problem,
+            content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 429, description = "The token's rate limit is spent.", body = Problem,
+            content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+pub(crate) async fn whoami(
     State(s): State<Services>,
     headers: HeaderMap,
     Bearer(t): Bearer,
@@ -275,17 +312,21 @@ async fn whoami(
 }
 
 /// `POST /api/v1/authorize`: what a gateway asks before each tool call.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AuthorizeBody {
+pub(crate) struct AuthorizeBody {
+    /// The install the call is made through (give this or `agent_id`).
     #[serde(default)]
     install_id: Option<String>,
+    /// The agent's listing id (give this or `install_id`).
     #[serde(default)]
     agent_id: Option<String>,
     /// The tenant (id or short name): required with a gateway token.
     #[serde(default)]
     tenant: Option<String>,
+    /// The tool the agent is about to call (1 to 200 characters).
     tool: String,
+    /// The scopes the call needs (at most 100).
     #[serde(default)]
     scopes: Vec<String>,
     /// Free-form call context (kept out of the decision for now).
@@ -294,16 +335,53 @@ struct AuthorizeBody {
     context: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
-struct AuthorizeAnswer {
+/// A runtime permission decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AuthorizeAnswer {
+    #[schema(schema_with = crate::openapi::decision)]
     decision: &'static str,
+    /// Why, as a stable code (`granted` for an allow).
+    #[schema(schema_with = crate::openapi::decision_reason)]
     reason: &'static str,
+    /// The reason in a sentence safe to show the caller.
     message: &'static str,
+    /// The version of the policy the decision was made under.
     policy_version: String,
+    /// An id for the gateway's logs (and for reporting abuse).
     decision_id: String,
 }
 
-async fn authorize(
+/// Decides one tool call: may this tenant's installed agent call this tool
+/// with these scopes now? A tenant's token (scope `authorize`) asks about its
+/// own installs; a gateway (an operator's token) names the tenant.
+#[utoipa::path(
+    post,
+    path = "/authorize",
+    tag = "decisions",
+    operation_id = "authorize",
+    security(("bearer" = [])),
+    params(crate::openapi::IdempotencyKey),
+    request_body(content = AuthorizeBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The decision (an allow or a deny).", body = AuthorizeAnswer,
+            headers(("Idempotent-Replayed" = String, description = "`true` on a replayed response."))),
+        (status = 400, description = "The body is not the JSON object described, or a bad `Idempotency-Key`.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a valid one.", body = Problem,
+            content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "The token lacks the `authorize` scope, names another tenant, or is a publisher's.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this `Idempotency-Key` is still running.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the size limit.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (listed in `errors`), or an `Idempotency-Key` reused with another request.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token's rate limit is spent.", body = Problem,
+            content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+pub(crate) async fn authorize(
     State(s): State<Services>,
     headers: HeaderMap,
     Bearer(t): Bearer,
@@ -339,32 +417,58 @@ async fn authorize(
     }))
 }
 
-/// The catalog page's query string (`services::CatalogParams`).
-#[derive(Debug, Deserialize)]
-struct ListingsQuery {
+/// The catalog page's query string (`services::CatalogParams`). A blank
+/// value is no filter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListingsQuery {
+    /// Full-text search over name, publisher, description and tool names.
+    #[param(max_length = 200)]
     q: Option<String>,
+    /// A category's short name.
+    #[param(schema_with = crate::openapi::category)]
     category: Option<String>,
+    /// The highest risk tier shown.
+    #[param(schema_with = crate::openapi::risk_tier)]
     risk: Option<String>,
+    /// Only listings with this capability.
+    #[param(schema_with = crate::openapi::capability)]
     capability: Option<String>,
+    /// Only listings without this capability.
+    #[param(schema_with = crate::openapi::capability)]
     without: Option<String>,
+    /// Only verified publishers (`true`, `1`, `on`; `false`, `0`, `off`).
+    #[param(schema_with = crate::openapi::flag)]
     verified: Option<String>,
+    /// `free`, `paid`, or a plan kind.
+    #[param(schema_with = crate::openapi::pricing)]
     pricing: Option<String>,
+    /// `relevance` (the default with `q`), `newest` (without), `name`.
+    #[param(schema_with = crate::openapi::sort)]
     sort: Option<String>,
+    /// The page, from 1.
+    #[param(schema_with = crate::openapi::page)]
     page: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct ListingSummary {
+/// A published listing as the catalog shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ListingSummary {
     slug: String,
     name: String,
     summary: String,
+    /// The category's short name.
     category: String,
+    /// The publisher's name.
     publisher: String,
     publisher_verified: bool,
+    /// The live (latest published) version.
     version: String,
     tool_count: u64,
+    /// When the live version was published (unix milliseconds).
     published_at_ms: i64,
     /// The live version's overall risk tier.
+    #[schema(schema_with = crate::openapi::risk_tier)]
     risk: String,
     /// Its pricing models (plan kinds; `free` when it has no plan).
     pricing: Vec<String>,
@@ -374,7 +478,26 @@ struct ListingSummary {
 /// 1000; `X-Total-Count-Capped: true` when there are more) and a `Link`
 /// header with `next`/`prev` pages. Invalid filter values are a 400 problem
 /// naming the fields.
-async fn list_listings(
+#[utoipa::path(
+    get,
+    path = "/listings",
+    tag = "catalog",
+    operation_id = "list_listings",
+    params(ListingsQuery),
+    responses(
+        (status = 200, description = "One page of published listings (24 a page).", body = [ListingSummary],
+            headers(
+                ("X-Total-Count" = u64, description = "How many listings match (counted up to 1,000)."),
+                ("X-Total-Count-Capped" = String, description = "`true` when more than that match."),
+                ("Link" = String, description = "The `next` and `prev` pages, when there are."),
+            )),
+        (status = 400, description = "A filter value that is not one of those listed (each named in `errors`).",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`q` is over 200 characters.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_listings(
     State(s): State<Services>,
     headers: HeaderMap,
     query: Result<Query<ListingsQuery>, axum::extract::rejection::QueryRejection>,
@@ -501,27 +624,47 @@ fn form_urlencoded(p: &services::CatalogParams, page: u32) -> String {
     parts.join("&")
 }
 
-#[derive(Debug, Serialize)]
-struct ListingDetail {
+/// A published listing and its live version's tools.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ListingDetail {
     slug: String,
     name: String,
     summary: String,
     description: String,
+    /// The category's short name.
     category: String,
+    /// The publisher's name.
     publisher: String,
+    /// The live (latest published) version.
     version: String,
+    /// The sha256 of the live version's normalized manifest.
     manifest_sha256: Option<String>,
     tools: Vec<ToolDetail>,
 }
 
-#[derive(Debug, Serialize)]
-struct ToolDetail {
+/// One tool of a version.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ToolDetail {
     name: String,
     description: String,
+    /// What the publisher declared about it (annotations, in plain words).
     declared: Vec<&'static str>,
 }
 
-async fn get_listing(
+/// A published listing by its short name.
+#[utoipa::path(
+    get,
+    path = "/listings/{slug}",
+    tag = "catalog",
+    operation_id = "get_listing",
+    params(("slug" = String, Path, description = "The listing's short name.")),
+    responses(
+        (status = 200, description = "The listing.", body = ListingDetail),
+        (status = 404, description = "No published listing by that name.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_listing(
     State(s): State<Services>,
     headers: HeaderMap,
     Path(slug): Path<String>,
@@ -551,23 +694,36 @@ async fn get_listing(
     }))
 }
 
-#[derive(Debug, Deserialize)]
-struct NewVersionQuery {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct NewVersionQuery {
+    /// The new version's number (semver, greater than the newest).
+    #[param(required = true, example = "1.2.3")]
     version: Option<String>,
+    /// The manifest's format; told from the content when left out.
+    #[param(schema_with = crate::openapi::manifest_format)]
     format: Option<String>,
+    /// Read the tools from this remote MCP server instead of a body.
     url: Option<String>,
+    /// Submit the version for review at once.
     #[serde(default)]
     submit: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct CreatedVersion {
+/// A version just created.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CreatedVersion {
     id: String,
+    /// The listing's short name.
     listing: String,
     version: String,
+    /// `draft`, or `submitted` with `?submit=true`.
     status: &'static str,
+    /// How many tools the manifest has.
     tools: usize,
+    /// The sha256 of the normalized manifest.
     manifest_digest: Option<String>,
+    /// The version's page in the publisher portal (also `Location`).
     url: String,
 }
 
@@ -579,7 +735,49 @@ fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
 /// manifest in the body (server.json, tools/list or OpenAPI; JSON or YAML), or
 /// from a remote MCP server named by `?url=`. `?version=` is required;
 /// `?format=` is optional (told from the content); `?submit=true` submits it.
-async fn create_version(
+#[utoipa::path(
+    post,
+    path = "/listings/{slug}/versions",
+    tag = "publishing",
+    operation_id = "create_version",
+    security(("bearer" = [])),
+    params(
+        ("slug" = String, Path, description = "One of the token's organization's listings, by short name."),
+        NewVersionQuery,
+        crate::openapi::IdempotencyKey,
+    ),
+    request_body(
+        description = "The manifest: an MCP `server.json`, a `tools/list` result or an OpenAPI document, as JSON or YAML (at most 2 MiB). Empty with `?url=`.",
+        content(
+            (serde_json::Value = "application/json"),
+            (String = "application/yaml"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "The version, created.", body = CreatedVersion,
+            headers(
+                ("Location" = String, description = "The version's page in the publisher portal."),
+                ("Idempotent-Replayed" = String, description = "`true` on a replayed response."),
+            )),
+        (status = 400, description = "A bad `Idempotency-Key`.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a valid one.", body = Problem,
+            content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "The token lacks the `listings:write` scope.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "The token's organization has no listing by that name (or is not a publisher).",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this `Idempotency-Key` is still running, or a concurrent change won.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The manifest is over the size limit.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Invalid version, format, URL or manifest (fields in `errors`), or an `Idempotency-Key` reused with another request.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The token's rate limit is spent.", body = Problem,
+            content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+pub(crate) async fn create_version(
     State(s): State<Services>,
     headers: HeaderMap,
     Bearer(t): Bearer,
@@ -666,11 +864,44 @@ async fn create_version(
     Ok(res)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct EventsQuery {
+pub(crate) struct EventsQuery {
+    /// Resume after this cursor (an event's `cursor`, or a page's `next`);
+    /// from the start when left out.
+    #[param(pattern = "^c[0-9]+$", example = "c42")]
     after: Option<String>,
+    /// At most this many events (1 to 500; 100 by default).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
+}
+
+/// One page of the event feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EventsPage {
+    /// Oldest first.
+    events: Vec<FeedEvent>,
+    /// The cursor to resume after (the last event's, or `after` when empty).
+    next: String,
+}
+
+/// One event: the webhook body (`type`, `timestamp`, `data`) with the
+/// event's id (the webhook's `webhook-id`) and its cursor.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(crate) struct FeedEvent {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    cursor: String,
+    /// The event type, e.g. `listing.version.published`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// When it happened (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    timestamp: String,
+    /// The event's payload (depends on its type).
+    data: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `GET /api/v1/events?after=CURSOR&limit=N` (scope `events:read`): the
@@ -679,12 +910,33 @@ struct EventsQuery {
 /// event's `id` and its `cursor`. Resume with `after=` the last cursor seen
 /// (or `next`). Cursors are commit-ordered (see `store::integrations`): an
 /// event that commits later always gets a later cursor, so none is skipped.
-async fn events(
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    operation_id = "events",
+    security(("bearer" = [])),
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "The events after the cursor, oldest first.", body = EventsPage),
+        (status = 400, description = "A query parameter that is not one of these, or a bad value.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 401, description = "No token, or not a valid one.", body = Problem,
+            content_type = "application/problem+json", headers(("WWW-Authenticate" = String, description = "`Bearer`"))),
+        (status = 403, description = "The token lacks the `events:read` scope.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "`after` is not a cursor this feed gave out.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 429, description = "The token's rate limit is spent.", body = Problem,
+            content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+pub(crate) async fn events(
     State(s): State<Services>,
     headers: HeaderMap,
     Bearer(t): Bearer,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, Response> {
+) -> Result<Json<EventsPage>, Response> {
     let Query(q) = query.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "bad-query", "Bad query string")
             .detail(e.body_text())
@@ -694,20 +946,22 @@ async fn events(
         .event_feed(&t, q.after.as_deref().unwrap_or(""), q.limit.unwrap_or(100))
         .await
         .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
-    let events: Vec<serde_json::Value> = page
+    let events = page
         .events
         .into_iter()
         .map(|(e, cursor, body)| {
-            let mut item = serde_json::Map::new();
-            item.insert("id".into(), e.id.into());
-            item.insert("cursor".into(), cursor.into());
-            if let serde_json::Value::Object(body) = body {
-                item.extend(body);
-            }
-            serde_json::Value::Object(item)
+            // The webhook body (`type`, `timestamp`, `data`), as delivered.
+            let mut item: FeedEvent = serde_json::from_value(body)?;
+            item.id = e.id.to_string();
+            item.cursor = cursor;
+            Ok(item)
         })
-        .collect();
-    Ok(Json(
-        serde_json::json!({ "events": events, "next": page.next }),
-    ))
+        .collect::<Result<Vec<_>, serde_json::Error>>()
+        .map_err(|e| {
+            ApiError(ServiceError::Internal(Box::new(e)), request_id(&headers)).into_response()
+        })?;
+    Ok(Json(EventsPage {
+        events,
+        next: page.next,
+    }))
 }

@@ -13,4 +13,5 @@ pub mod idempotency;
 pub mod import;
 pub mod observability;
 pub mod oidc;
+pub mod openapi;
 pub mod probe;

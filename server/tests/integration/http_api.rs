@@ -1,5 +1,7 @@
 //! Health, readiness, metrics, request ids and /api/v1 problem+json.
 
+use server::api_v1::Access;
+
 use crate::helpers::seeded_apps;
 
 #[tokio::test]
@@ -117,5 +119,109 @@ async fn api_v1_serves_json_and_problems() {
             .await
             .unwrap();
         assert_eq!(res.status(), 422);
+    }
+}
+
+/// The checked-in, reviewed copy of the served document.
+fn reviewed_openapi_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json")
+}
+
+/// `GET /api/v1/openapi.json` is public, describes every route of
+/// `api_v1::routes()` (and nothing else) with the access the table gives it,
+/// answers every error as problem+json, and is the reviewed
+/// `docs/openapi.json` (`STEWARD_UPDATE_OPENAPI=1` rewrites that file).
+#[tokio::test]
+async fn openapi_document_describes_every_route_and_is_reviewed() {
+    for app in seeded_apps().await {
+        let res = app
+            .client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/json");
+        let doc: serde_json::Value = res.json().await.unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert_eq!(doc["servers"][0]["url"], "/api/v1");
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+
+        let paths = doc["paths"].as_object().unwrap();
+        let routes = server::api_v1::routes();
+        for (path, method, access, _) in &routes {
+            let method = method.as_str().to_lowercase();
+            let op = &paths
+                .get(*path)
+                .unwrap_or_else(|| panic!("{path} is missing from openapi.json"))[&method];
+            assert!(
+                op.is_object(),
+                "{method} {path} is missing from openapi.json"
+            );
+            let secured = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            assert_eq!(
+                secured,
+                *access == Access::Token,
+                "{method} {path}: security does not match the route table"
+            );
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{method} {path} documents no success"
+            );
+            for (status, r) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = r["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                    assert_eq!(
+                        content["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if *access == Access::Token {
+                assert!(responses.contains_key("401"), "{method} {path}: 401");
+                assert!(responses.contains_key("429"), "{method} {path}: 429");
+            }
+            if method == "post" {
+                let params = op["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header"),
+                    "POST {path} takes an Idempotency-Key"
+                );
+                for s in ["400", "409", "413", "422"] {
+                    assert!(responses.contains_key(s), "POST {path}: {s}");
+                }
+            }
+        }
+        let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+        assert_eq!(documented, routes.len(), "openapi.json has operations no route serves");
+
+        let file = reviewed_openapi_path();
+        if std::env::var_os("STEWARD_UPDATE_OPENAPI").is_some() {
+            std::fs::write(&file, server::openapi::json()).unwrap();
+        }
+        let reviewed: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&file).expect("docs/openapi.json exists"),
+        )
+        .unwrap();
+        assert!(
+            doc == reviewed,
+            "GET /api/v1/openapi.json differs from docs/openapi.json: review the change and \
+             rewrite the file with STEWARD_UPDATE_OPENAPI=1 cargo test -p server --test \
+             integration openapi_document"
+        );
     }
 }
