@@ -749,7 +749,13 @@ fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
     request_body(
         description = "The manifest: an MCP `server.json`, a `tools/list` result or an OpenAPI document, as JSON or YAML (at most 2 MiB). Empty with `?url=`.",
         content(
-            (serde_json::Value = "application/json"),
+            (serde_json::Value = "application/json", example = json!({
+                "tools": [{
+                    "name": "read_page",
+                    "description": "Reads a web page and returns its text.",
+                    "inputSchema": {"type": "object", "properties": {"url": {"type": "string"}}}
+                }]
+            })),
             (String = "application/yaml"),
         ),
     ),

@@ -123,7 +123,12 @@ pub struct IdempotencyKey {
     /// Makes a retry safe: the same key and request within 24 hours replays
     /// the first response and does the work once (1 to 255 visible ASCII
     /// characters).
-    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255, pattern = "^[!-~]+$")]
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
     idempotency_key: Option<String>,
 }
 
@@ -177,9 +182,8 @@ pub fn page() -> RefOr<Schema> {
 pub fn manifest_format() -> RefOr<Schema> {
     use domain::manifest::ManifestFormat as F;
     one_of(
-        std::iter::once("auto").chain(
-            [F::McpServerJson, F::McpToolsList, F::OpenApi].map(F::as_str),
-        ),
+        std::iter::once("auto")
+            .chain([F::McpServerJson, F::McpToolsList, F::OpenApi].map(F::as_str)),
     )
 }
 
@@ -234,10 +238,7 @@ mod tests {
             for v in listed {
                 let mut p = services::CatalogParams::default();
                 set(&mut p, v.clone());
-                assert!(
-                    services::catalog_query(&p).is_ok(),
-                    "{name}={v} is listed"
-                );
+                assert!(services::catalog_query(&p).is_ok(), "{name}={v} is listed");
             }
             let mut p = services::CatalogParams::default();
             set(&mut p, "not-a-listed-value".into());

@@ -207,7 +207,11 @@ async fn openapi_document_describes_every_route_and_is_reviewed() {
             }
         }
         let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
-        assert_eq!(documented, routes.len(), "openapi.json has operations no route serves");
+        assert_eq!(
+            documented,
+            routes.len(),
+            "openapi.json has operations no route serves"
+        );
 
         let file = reviewed_openapi_path();
         if std::env::var_os("STEWARD_UPDATE_OPENAPI").is_some() {
