@@ -295,20 +295,35 @@ struct AuthorizeBody {
 }
 
 #[derive(Debug, Serialize)]
-struct AuthorizeAnswer {
+struct AuthorizeAnswer<'a> {
     decision: &'static str,
     reason: &'static str,
     message: &'static str,
-    policy_version: String,
-    decision_id: String,
+    policy_version: &'a str,
+    decision_id: &'a str,
+}
+
+/// The request's id (set by the request-id layer), kept for an error body:
+/// cheaper than taking the whole `HeaderMap` on the hot path.
+pub struct RequestId(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(request_id(&parts.headers)))
+    }
 }
 
 async fn authorize(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(request_id): RequestId,
     Bearer(t): Bearer,
     body: Result<Json<AuthorizeBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<AuthorizeAnswer>, Response> {
+) -> Result<Response, Response> {
     let Json(b) = body.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Bad request body")
             .detail(format!(
@@ -329,14 +344,15 @@ async fn authorize(
             },
         )
         .await
-        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+        .map_err(|e| ApiError(e, request_id).into_response())?;
     Ok(Json(AuthorizeAnswer {
         decision: if out.decision.allow { "allow" } else { "deny" },
         reason: out.decision.reason.code(),
         message: out.decision.reason.message(),
-        policy_version: out.decision.policy_version.to_string(),
-        decision_id: out.decision_id,
-    }))
+        policy_version: &out.decision.policy_version,
+        decision_id: &out.decision_id,
+    })
+    .into_response())
 }
 
 /// The catalog page's query string (`services::CatalogParams`).
