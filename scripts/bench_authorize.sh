@@ -12,14 +12,17 @@
 #      bytes from memory;
 #   4. maximum rate: wrk (-t1 -c32 by default), same POST, same body, both
 #      servers in one run; the ratio steward/constant (target >= 0.85);
-#   5. latency at a fixed rate of half the constant server's maximum: oha -q,
-#      p50/p99 for both (target: steward p99 <= 1.5 ms).
+#   5. latency at a fixed rate of half the constant server's maximum:
+#      bench_load (server/examples/bench_load.rs: one thread, wrk2's schedule,
+#      no coordinated omission), p50/p99 for both (target: steward p99 <= 1.5 ms).
 #
 # Every request carries the bearer token (steward checks it: cache + rate
 # limiter) and is counted per install/tool/outcome (written in batches).
 #
 # Environment: BENCH_DURATION (10s), BENCH_WARMUP (3s), BENCH_SETTING (1x32),
-# BENCH_SKIP_BUILD, BENCH_OUT (target/bench/authorize.md), CARGO_TARGET_DIR.
+# BENCH_SKIP_BUILD, BENCH_OUT (target/bench/authorize.md), CARGO_TARGET_DIR,
+# BENCH_PERF=1 (perf record -g of steward during its wrk run; the report goes
+# next to BENCH_OUT as authorize-perf.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,19 +42,16 @@ command -v wrk >/dev/null || {
   [[ $EUID -eq 0 ]] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
   command -v wrk >/dev/null || die "wrk is needed: apt-get install -y wrk"
 }
-command -v oha >/dev/null || {
-  log "installing oha (cargo install oha --locked; a few minutes, once)"
-  cargo install oha --locked >/dev/null
-}
 command -v python3 >/dev/null || die "python3 is needed"
 
 if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
   log "building release steward and bench_constant"
-  cargo build -p server --release --bin steward --example bench_constant
+  cargo build -p server --release --bin steward --example bench_constant --example bench_load
 fi
 steward_bin="$target_dir/release/steward"
 constant_bin="$target_dir/release/examples/bench_constant"
-[[ -x $steward_bin && -x $constant_bin ]] || die "release binaries missing in $target_dir"
+load_bin="$target_dir/release/examples/bench_load"
+[[ -x $steward_bin && -x $constant_bin && -x $load_bin ]] || die "release binaries missing in $target_dir"
 
 busy=$(ps -eo comm= | grep -cE '^(rustc|cargo|cc1|ld|wasm-opt|node|chromium)$' || true)
 ((busy == 0)) || log "WARNING: $busy compiler/build processes are running; the figures will be low"
@@ -78,7 +78,8 @@ unset DATABASE_URL STEWARD_EVIDENCE_URL
 RUST_LOG=warn "$steward_bin" seed --demo >"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log" >&2; die "seed failed"; }
 RUST_LOG=warn STEWARD_ADDR=$steward_addr STEWARD_TOKEN_RATE=10000000 STEWARD_AUDIT_CHECKPOINT_SECS=0 \
   "$steward_bin" serve >"$tmp/steward.log" 2>&1 &
-pids+=($!)
+steward_pid=$!
+pids+=($steward_pid)
 wait_for "http://$steward_addr/readyz" 30 || { cat "$tmp/steward.log" >&2; die "steward did not start"; }
 
 base="http://$steward_addr"
@@ -137,7 +138,18 @@ parse_wrk() {
 }
 run_wrk() { # name url
   wrk -t"$t" -c"$c" -d"$warmup" -s "$tmp/post.lua" "$2" >/dev/null 2>&1
+  local perf_pid=
+  if [[ "${BENCH_PERF:-0}" == 1 && $1 == steward ]]; then
+    perf record -F 999 -g -p "$steward_pid" -o "$tmp/perf.data" -- sleep "${duration%s}" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   wrk -t"$t" -c"$c" -d"$duration" --latency -s "$tmp/post.lua" "$2" >"$tmp/wrk-$1.txt" 2>&1
+  if [[ -n $perf_pid ]]; then
+    wait "$perf_pid" || true
+    mkdir -p "$(dirname "$out")"
+    perf report -i "$tmp/perf.data" --no-children -g none --sort dso,symbol --percent-limit 0.3 --stdio 2>/dev/null \
+      | grep -v '^$' | head -400 >"$(dirname "$out")/authorize-perf.txt" || true
+  fi
   parse_wrk "$tmp/wrk-$1.txt"
 }
 log "wrk -t$t -c$c: steward"
@@ -147,23 +159,19 @@ read -r k_rps k_p50 k_p99 k_err < <(run_wrk constant "http://$constant_addr/api/
 ((s_err == 0 && k_err == 0)) || die "errors under load: steward $s_err, constant $k_err (see $tmp)"
 
 rate=$((k_rps / 2))
-run_oha() { # name url -> p50 p99 (ms) success-rate
-  oha --no-tui --output-format json -z "$duration" -c "$c" -q "$rate" --latency-correction -m POST \
-    -H "content-type: application/json" -H "authorization: Bearer $secret" -d "$body" "$2" >"$tmp/oha-$1.json" 2>/dev/null
-  python3 - "$tmp/oha-$1.json" <<'PY'
+run_fixed() { # name url -> p50 p99 (ms) rate 2xx-share
+  "$load_bin" --url "$2" --rate "$rate" --connections "$c" --duration "${duration%s}" \
+    --warmup "${warmup%s}" --header "authorization: Bearer $secret" --body "$body" >"$tmp/fixed-$1.json"
+  python3 - "$tmp/fixed-$1.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-p = r["latencyPercentiles"]
-codes = r.get("statusCodeDistribution", {})
-ok = sum(v for k, v in codes.items() if k.startswith("2"))
-total = sum(codes.values()) or 1
-print(f'{p["p50"] * 1000:.3f} {p["p99"] * 1000:.3f} {r["summary"]["requestsPerSec"]:.0f} {ok / total:.4f}')
+print(f'{r["p50_ms"]:.3f} {r["p99_ms"]:.3f} {r["rate"]:.0f} {r["ok_share"]:.4f}')
 PY
 }
-log "oha -q $rate (half the constant server's maximum): steward"
-read -r so_p50 so_p99 so_rps so_ok < <(run_oha steward "$base/api/v1/authorize")
-log "oha -q $rate: constant"
-read -r ko_p50 ko_p99 ko_rps ko_ok < <(run_oha constant "http://$constant_addr/api/v1/authorize")
+log "bench_load --rate $rate (half the constant server's maximum): steward"
+read -r so_p50 so_p99 so_rps so_ok < <(run_fixed steward "$base/api/v1/authorize")
+log "bench_load --rate $rate: constant"
+read -r ko_p50 ko_p99 ko_rps ko_ok < <(run_fixed constant "http://$constant_addr/api/v1/authorize")
 
 # The decisions were counted: give the flusher a moment, then read the total.
 sleep 3
@@ -172,14 +180,14 @@ mkdir -p "$(dirname "$out")"
   echo "## POST /api/v1/authorize, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (+ local changes)')"
   echo
   echo "- machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p' | head -1); build processes at the start: $busy"
-  echo "- request ${#body} bytes (install_id, tool, scopes, context), answer $(wc -c <"$tmp/answer.json") bytes; $(wrk --version 2>&1 | head -1 | awk '{print "wrk " $2}'), $(oha --version)"
+  echo "- request ${#body} bytes (install_id, tool, scopes, context), answer $(wc -c <"$tmp/answer.json") bytes; $(wrk --version 2>&1 | head -1 | awk '{print "wrk " $2}'); fixed rate: bench_load, $c connections"
   echo
   echo "| server | load | req/s | p50 ms | p99 ms |"
   echo "|---|---|---:|---:|---:|"
   echo "| steward (token check, cached decision, counting) | wrk -t$t -c$c | $s_rps | $s_p50 | $s_p99 |"
   echo "| bench_constant (parse JSON, constant answer) | wrk -t$t -c$c | $k_rps | $k_p50 | $k_p99 |"
-  echo "| steward | oha -c$c -q $rate | $so_rps | $so_p50 | $so_p99 |"
-  echo "| bench_constant | oha -c$c -q $rate | $ko_rps | $ko_p50 | $ko_p99 |"
+  echo "| steward | bench_load -c$c --rate $rate | $so_rps | $so_p50 | $so_p99 |"
+  echo "| bench_constant | bench_load -c$c --rate $rate | $ko_rps | $ko_p50 | $ko_p99 |"
   echo
   echo "- ratio steward/constant at maximum rate: $(awk -v a="$s_rps" -v b="$k_rps" 'BEGIN { printf "%.3f (%.1f%%)", a / b, 100 * a / b }') (target >= 0.85)"
   echo "- steward p99 at $rate req/s: $so_p99 ms (target <= 1.5 ms); 2xx share: steward $so_ok, constant $ko_ok"

@@ -1,5 +1,5 @@
 //! The baseline for `scripts/bench.sh`: serves one fixed body for `GET /catalog`
-//! from memory, with the same runtime (multi-threaded tokio), HTTP stack (axum 0.8
+//! from memory, with the same runtime (multi-threaded tokio), allocator (mimalloc), HTTP stack (axum 0.8
 //! over hyper) and socket options (TCP_NODELAY, as in `server::http::serve`) as
 //! `steward`, and nothing else: no database, no rendering, no middleware.
 //!
@@ -17,6 +17,10 @@ use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::get;
 use clap::Parser;
+
+/// The same allocator as `steward`, so the baseline differs only by the application.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser, Debug)]
 #[command(about = "Serve a file's bytes, unchanged, for GET /catalog")]

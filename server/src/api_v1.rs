@@ -337,7 +337,7 @@ pub(crate) struct AuthorizeBody {
 
 /// A runtime permission decision.
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AuthorizeAnswer {
+pub(crate) struct AuthorizeAnswer<'a> {
     #[schema(schema_with = crate::openapi::decision)]
     decision: &'static str,
     /// Why, as a stable code (`granted` for an allow).
@@ -346,9 +346,24 @@ pub(crate) struct AuthorizeAnswer {
     /// The reason in a sentence safe to show the caller.
     message: &'static str,
     /// The version of the policy the decision was made under.
-    policy_version: String,
+    policy_version: &'a str,
     /// An id for the gateway's logs (and for reporting abuse).
-    decision_id: String,
+    decision_id: &'a str,
+}
+
+/// The request's id (set by the request-id layer), kept for an error body:
+/// cheaper than taking the whole `HeaderMap` on the hot path.
+pub struct RequestId(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(request_id(&parts.headers)))
+    }
 }
 
 /// Decides one tool call: may this tenant's installed agent call this tool
@@ -383,10 +398,10 @@ pub(crate) struct AuthorizeAnswer {
 )]
 pub(crate) async fn authorize(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(request_id): RequestId,
     Bearer(t): Bearer,
     body: Result<Json<AuthorizeBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<AuthorizeAnswer>, Response> {
+) -> Result<Response, Response> {
     let Json(b) = body.map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Bad request body")
             .detail(format!(
@@ -407,14 +422,15 @@ pub(crate) async fn authorize(
             },
         )
         .await
-        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+        .map_err(|e| ApiError(e, request_id).into_response())?;
     Ok(Json(AuthorizeAnswer {
         decision: if out.decision.allow { "allow" } else { "deny" },
         reason: out.decision.reason.code(),
         message: out.decision.reason.message(),
-        policy_version: out.decision.policy_version.to_string(),
-        decision_id: out.decision_id,
-    }))
+        policy_version: &out.decision.policy_version,
+        decision_id: &out.decision_id,
+    })
+    .into_response())
 }
 
 /// The catalog page's query string (`services::CatalogParams`). A blank

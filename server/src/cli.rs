@@ -640,10 +640,12 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
             println!("  {email:<28} {what}");
         }
     }
+    let metrics = observability::metrics_handle();
+    observability::spawn_metrics_upkeep(metrics.clone());
     let state = http::AppState {
         leptos_options: http::leptos_options(&config.site_root, config.addr),
         services,
-        metrics: observability::metrics_handle(),
+        metrics,
         secure_cookies: config.secure_cookies,
         public_url: config.public_url.clone(),
         oidc: std::sync::Arc::new(config.oidc.clone()),

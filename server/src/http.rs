@@ -128,7 +128,6 @@ pub fn router(state: AppState) -> Router {
             "/console/audit/export.jsonl",
             get(crate::audit_export::export),
         )
-        .nest("/api/v1", api_v1::router(state.services.clone()))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -137,9 +136,14 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
-        .with_state(state)
+        // Cookies and the cross-site guard are for the browser routes above.
+        // `/api/v1`, added after these layers, is outside them: a bearer token
+        // is its only authority, and a gateway's call per tool use should not
+        // pay for a session it never has.
         .layer(sessions)
         .layer(axum::middleware::from_fn(crate::guard::refuse_cross_site))
+        .nest("/api/v1", api_v1::router(state.services.clone()))
+        .with_state(state)
         .layer(axum::middleware::from_fn(observability::track))
         .layer(axum::middleware::from_fn(limit_body))
         .layer(

@@ -4,10 +4,11 @@
 //! cookies or tokens. Metrics label routes by their template (`/listings/{slug}`),
 //! never by the raw path, so a crawler cannot blow up their cardinality.
 
-use std::sync::OnceLock;
-use std::time::Instant;
+use std::sync::{LazyLock, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -55,16 +56,103 @@ pub fn route_label(req: &Request) -> String {
         .unwrap_or_else(|| "unmatched".to_owned())
 }
 
+/// The method as a label: the standard ones by name, anything else as
+/// `other` (a client cannot mint label values).
+fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct Labels {
+    method: &'static str,
+    route: Box<str>,
+    status: u16,
+}
+
+/// [`Labels`] borrowed from the request; hashes as `Labels` does.
+#[derive(Hash)]
+struct LabelsRef<'a> {
+    method: &'static str,
+    route: &'a str,
+    status: u16,
+}
+
+impl hashbrown::Equivalent<Labels> for LabelsRef<'_> {
+    fn equivalent(&self, k: &Labels) -> bool {
+        self.method == k.method && self.status == k.status && self.route == &*k.route
+    }
+}
+
+type Handles = (metrics::Counter, metrics::Histogram);
+
+/// The registered counter and histogram per label set: a request looks its
+/// pair up without building label strings (routes are templates, so the set
+/// stays small).
+static HANDLES: LazyLock<RwLock<hashbrown::HashMap<Labels, Handles>>> =
+    LazyLock::new(Default::default);
+
+fn record(method: &'static str, route: &str, status: u16, elapsed: Duration) {
+    let key = LabelsRef {
+        method,
+        route,
+        status,
+    };
+    if let Some((c, h)) = HANDLES.read().expect("metrics handles").get(&key) {
+        c.increment(1);
+        h.record(elapsed.as_secs_f64());
+        return;
+    }
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    let handles = (
+        metrics::counter!("http_requests_total", &labels),
+        metrics::histogram!("http_request_duration_seconds", &labels),
+    );
+    let mut all = HANDLES.write().expect("metrics handles");
+    let (c, h) = all
+        .entry(Labels {
+            method,
+            route: route.into(),
+            status,
+        })
+        .or_insert(handles);
+    c.increment(1);
+    h.record(elapsed.as_secs_f64());
+}
+
 /// Counts requests and their latency by method, route template and status.
 pub async fn track(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = route_label(&req);
+    let method = method_label(req.method());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    record(method, route, res.status().as_u16(), start.elapsed());
     res
+}
+
+/// Folds recorded histogram samples into their buckets every few seconds.
+/// The recorder keeps samples until then (or until `/metrics` is read), so
+/// without this a busy server that nobody scrapes would grow without bound.
+pub fn spawn_metrics_upkeep(handle: PrometheusHandle) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            handle.run_upkeep();
+        }
+    })
 }

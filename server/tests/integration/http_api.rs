@@ -229,3 +229,70 @@ async fn openapi_document_describes_every_route_and_is_reviewed() {
         );
     }
 }
+
+#[tokio::test]
+async fn api_v1_has_no_session_and_its_token_is_its_only_authority() {
+    for app in seeded_apps().await {
+        // /api/v1 never sets a cookie, and a browser's cross-site POST is not
+        // refused for coming from elsewhere: it carries no ambient authority,
+        // so without a token it is simply unauthenticated.
+        let res = app
+            .client
+            .post(app.url("/api/v1/authorize"))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .json(&serde_json::json!({"install_id": "x", "tool": "t"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        assert!(res.headers().get("set-cookie").is_none());
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{:?}",
+            res.headers()
+        );
+        let res = app
+            .client
+            .get(app.url("/api/v1/listings"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers().get("set-cookie").is_none());
+        // A browser page's state-changing request from another site is still refused.
+        let res = app
+            .client
+            .post(app.url("/api/sign_out"))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn metrics_never_take_a_label_from_a_made_up_method() {
+    for app in seeded_apps().await {
+        let method = reqwest::Method::from_bytes(b"BREW").unwrap();
+        app.client
+            .request(method, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!text.contains("BREW"), "a made-up method became a label");
+        assert!(text.contains(r#"method="other""#), "{text}");
+    }
+}

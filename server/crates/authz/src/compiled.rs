@@ -13,7 +13,8 @@ use std::sync::Arc;
 use foldhash::fast::RandomState;
 
 use crate::model::{
-    Decision, Install, InstallStatus, ListingState, Reason, Request, Risk, Snapshot, TenantPolicy,
+    Decision, Install, InstallStatus, ListingState, Reason, Request, RequestRef, Risk, Snapshot,
+    TenantPolicy,
 };
 
 type Map<K, V> = HashMap<K, V, RandomState>;
@@ -123,24 +124,29 @@ impl Compiled {
 
     /// Decides `req`; no allocation beyond the returned decision.
     pub fn decide(&self, req: &Request) -> Decision {
-        let install = match (&req.install, &req.agent) {
-            (Some(id), _) => self.installs.get(id.as_str()),
+        self.decide_ref(&req.as_ref())
+    }
+
+    /// [`Compiled::decide`] on borrowed parts.
+    pub fn decide_ref(&self, req: &RequestRef<'_>) -> Decision {
+        let install = match (req.install, req.agent) {
+            (Some(id), _) => self.installs.get(id),
             (None, Some(agent)) => self
                 .tenants
-                .get(req.tenant.as_str())
-                .and_then(|t| t.by_agent.get(agent.as_str()))
+                .get(req.tenant)
+                .and_then(|t| t.by_agent.get(agent))
                 .and_then(|ids| ids.first())
                 .and_then(|(_, id)| self.installs.get(id)),
             (None, None) => None,
         };
         let Some(install) = install.filter(|i| *i.tenant == *req.tenant) else {
-            return Decision::new(Reason::UnknownInstall, self.version_of(&req.tenant));
+            return Decision::new(Reason::UnknownInstall, self.version_of(req.tenant));
         };
         let deny = |r| Decision::new(r, install.version.clone());
         if let Some(r) = install.gate {
             return deny(r);
         }
-        let Some(tool) = install.tools.get(req.tool.as_str()) else {
+        let Some(tool) = install.tools.get(req.tool) else {
             return deny(Reason::UnknownTool);
         };
         if !tool.granted {

@@ -65,8 +65,8 @@ pub mod reference;
 
 pub use compiled::Compiled;
 pub use model::{
-    Decision, Install, InstallStatus, ListingState, Reason, Request, Risk, Snapshot, TenantPolicy,
-    ToolFacts,
+    Decision, Install, InstallStatus, ListingState, Reason, Request, RequestRef, Risk, Snapshot,
+    TenantPolicy, ToolFacts,
 };
 pub use reference::{Reference, decide_reference};
 

@@ -130,6 +130,29 @@ pub struct Request {
     pub scopes: Vec<String>,
 }
 
+/// A [`Request`] that borrows its parts: what the hot path decides on, so a
+/// call needs no copy of what the caller already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestRef<'a> {
+    pub tenant: &'a str,
+    pub install: Option<&'a str>,
+    pub agent: Option<&'a str>,
+    pub tool: &'a str,
+    pub scopes: &'a [String],
+}
+
+impl Request {
+    pub fn as_ref(&self) -> RequestRef<'_> {
+        RequestRef {
+            tenant: &self.tenant,
+            install: self.install.as_deref(),
+            agent: self.agent.as_deref(),
+            tool: &self.tool,
+            scopes: &self.scopes,
+        }
+    }
+}
+
 /// Why a decision came out as it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -125,19 +125,19 @@ impl Services {
             None => {
                 let generation = self.decisions.generation();
                 let (snapshot, versions) = self.tenant_snapshot(tenant).await?;
-                let e = Arc::new(TenantEntry::new(&snapshot, versions));
+                let e = Arc::new(TenantEntry::new(tenant, &snapshot, versions));
                 // Rare once warm: each is a tenant's facts read from the database.
                 metrics::counter!("steward_authz_tenant_loads_total").increment(1);
                 self.decisions.put_tenant(tenant, e.clone(), generation);
                 e
             }
         };
-        let decision = entry.compiled.decide(&authz::Request {
-            tenant: tenant.to_string(),
-            install: req.install_id.clone(),
-            agent: req.agent_id.clone(),
-            tool: tool.to_owned(),
-            scopes: req.scopes.clone(),
+        let decision = entry.compiled.decide_ref(&authz::RequestRef {
+            tenant: &entry.tenant,
+            install: req.install_id.as_deref(),
+            agent: req.agent_id.as_deref(),
+            tool,
+            scopes: &req.scopes,
         });
         let decision_id = uuid::Uuid::now_v7().to_string();
         let install = req.install_id.as_deref().unwrap_or("");

@@ -48,14 +48,21 @@ const MAX_DENIALS: usize = 20_000;
 /// One tenant's compiled facts.
 #[derive(Debug)]
 pub(crate) struct TenantEntry {
+    /// The tenant's id as the compiled facts spell it.
+    pub tenant: String,
     pub compiled: authz::Compiled,
     versions: HashSet<String>,
     listings: HashSet<String>,
 }
 
 impl TenantEntry {
-    pub(crate) fn new(snapshot: &authz::Snapshot, versions: HashSet<String>) -> TenantEntry {
+    pub(crate) fn new(
+        tenant: OrgId,
+        snapshot: &authz::Snapshot,
+        versions: HashSet<String>,
+    ) -> TenantEntry {
         TenantEntry {
+            tenant: tenant.to_string(),
             compiled: authz::Compiled::build(snapshot),
             versions,
             listings: snapshot.installs.iter().map(|i| i.agent.clone()).collect(),
@@ -79,16 +86,36 @@ struct CountKey {
     outcome: &'static str,
 }
 
+/// A [`CountKey`] borrowed from the call: counting a key already there
+/// allocates nothing. Its fields hash exactly as `CountKey`'s do.
+#[derive(Hash)]
+struct CountKeyRef<'a> {
+    org: OrgId,
+    install: &'a str,
+    tool: &'a str,
+    outcome: &'static str,
+}
+
+impl hashbrown::Equivalent<CountKey> for CountKeyRef<'_> {
+    fn equivalent(&self, k: &CountKey) -> bool {
+        self.org == k.org
+            && self.outcome == k.outcome
+            && self.install == &*k.install
+            && self.tool == &*k.tool
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct DecisionCache {
     tenants: RwLock<HashMap<OrgId, Arc<TenantEntry>>>,
-    tokens: RwLock<HashMap<String, Arc<CachedToken>>>,
+    /// By the SHA-256 of the secret.
+    tokens: RwLock<HashMap<[u8; 32], Arc<CachedToken>>>,
     /// Bumped by every invalidation: a fill that read the database before an
     /// invalidation must not store what it read.
     generation: AtomicU64,
     fresh_until: AtomicI64,
     seen: AtomicI64,
-    counts: Mutex<HashMap<CountKey, i64>>,
+    counts: Mutex<hashbrown::HashMap<CountKey, i64>>,
     denials: Mutex<Vec<DenialRow>>,
     dropped: AtomicU64,
 }
@@ -126,14 +153,14 @@ impl DecisionCache {
         }
     }
 
-    pub(crate) fn token(&self, hash: &str) -> Option<Arc<CachedToken>> {
+    pub(crate) fn token(&self, hash: &[u8; 32]) -> Option<Arc<CachedToken>> {
         if !self.fresh() {
             return None;
         }
         self.tokens.read().expect("tokens lock").get(hash).cloned()
     }
 
-    pub(crate) fn put_token(&self, hash: String, token: Arc<CachedToken>, generation: u64) {
+    pub(crate) fn put_token(&self, hash: [u8; 32], token: Arc<CachedToken>, generation: u64) {
         let mut t = self.tokens.write().expect("tokens lock");
         if self.generation() == generation && self.fresh() {
             t.insert(hash, token);
@@ -195,16 +222,29 @@ impl DecisionCache {
         let subject = if install.is_empty() { agent } else { install };
         {
             let mut counts = self.counts.lock().expect("counts lock");
-            let mut key = CountKey {
+            let borrowed = CountKeyRef {
                 org,
-                install: subject.into(),
-                tool: tool.into(),
+                install: subject,
+                tool,
                 outcome,
             };
-            if counts.len() >= MAX_COUNTERS && !counts.contains_key(&key) {
-                key.tool = "(other)".into();
+            if let Some(n) = counts.get_mut(&borrowed) {
+                *n += 1;
+            } else {
+                let tool = if counts.len() >= MAX_COUNTERS {
+                    "(other)"
+                } else {
+                    tool
+                };
+                *counts
+                    .entry(CountKey {
+                        org,
+                        install: subject.into(),
+                        tool: tool.into(),
+                        outcome,
+                    })
+                    .or_insert(0) += 1;
             }
-            *counts.entry(key).or_insert(0) += 1;
         }
         if let Some(id) = denial_id {
             let mut d = self.denials.lock().expect("denials lock");

@@ -678,15 +678,15 @@ impl Services {
         if !bearer.starts_with("stw_") || bearer.len() != 52 {
             return Err(ServiceError::Unauthorized);
         }
-        let hash = secret_hash(bearer);
+        let digest = crate::secrets::secret_digest(bearer);
         let now = store::now_ms();
-        let cached = match self.decisions.token(&hash) {
+        let cached = match self.decisions.token(&digest) {
             Some(t) => t,
             None => {
                 let generation = self.decisions.generation();
                 let token = self
                     .store
-                    .token_by_hash(&hash)
+                    .token_by_hash(&hex::encode(digest))
                     .await?
                     .ok_or(ServiceError::Unauthorized)?;
                 if token.revoked_at.is_some() {
@@ -708,7 +708,7 @@ impl Services {
                     expires_at: token.expires_at,
                     last_used: std::sync::atomic::AtomicI64::new(token.last_used_at.unwrap_or(0)),
                 });
-                self.decisions.put_token(hash, t.clone(), generation);
+                self.decisions.put_token(digest, t.clone(), generation);
                 t
             }
         };

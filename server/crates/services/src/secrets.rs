@@ -58,7 +58,12 @@ pub fn new_secret(kind: &str) -> String {
 
 /// What is stored in place of a secret.
 pub fn secret_hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(secret_digest(secret))
+}
+
+/// The SHA-256 of a secret, as bytes (what [`secret_hash`] spells in hex).
+pub fn secret_digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 #[cfg(test)]
