@@ -8,6 +8,7 @@ pub mod audit;
 pub mod combined_risk;
 pub mod diff;
 pub mod identity;
+pub mod integrations;
 pub mod ids;
 pub mod listing;
 pub mod manifest;
