@@ -181,7 +181,9 @@ pub(crate) async fn insert_events(
     // one committed after it sees the listing's new state on its own.
     let listings: Vec<String> = events
         .iter()
-        .filter(|e| e.subject_type == "listing" && INSTALLER_EVENTS.contains(&e.event_type.as_str()))
+        .filter(|e| {
+            e.subject_type == "listing" && INSTALLER_EVENTS.contains(&e.event_type.as_str())
+        })
         .map(|e| e.subject_id.clone())
         .collect();
     let installs: Vec<install::Model> = if listings.is_empty() {
@@ -589,9 +591,8 @@ impl Store {
                 payload: r.try_get("", "payload")?,
                 kind: {
                     let k: String = r.try_get("", "kind")?;
-                    IntegrationKind::parse(&k).ok_or_else(|| {
-                        StoreError::Corrupt(format!("bad endpoint kind {k:?}"))
-                    })?
+                    IntegrationKind::parse(&k)
+                        .ok_or_else(|| StoreError::Corrupt(format!("bad endpoint kind {k:?}")))?
                 },
                 context: r.try_get("", "context")?,
                 attempt: r.try_get("", "attempts")?,
