@@ -268,9 +268,9 @@ impl Services {
                     errors.push((
                         "kind".into(),
                         format!(
-                            "A {} organization cannot add a {} endpoint.",
-                            org.kind.as_str(),
-                            k.label().to_lowercase()
+                            "{} endpoints are not available to a {} organization.",
+                            k.label(),
+                            org.kind.as_str()
                         ),
                     ));
                     None
@@ -321,8 +321,8 @@ impl Services {
                 errors.push((
                     "event_types".into(),
                     format!(
-                        "A {} endpoint does not receive {t:?}; it takes {}.",
-                        k.label().to_lowercase(),
+                        "{} endpoints do not receive {t:?}; they take {}.",
+                        k.label(),
                         k.events().join(", ")
                     ),
                 ));
