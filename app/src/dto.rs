@@ -995,7 +995,20 @@ pub struct IntegrationsView {
     pub org_name: String,
     /// An operator's endpoints receive every organization's events.
     pub all_events: bool,
+    /// The integration kinds this organization may add.
+    pub kinds: Vec<KindOption>,
     pub endpoints: Vec<EndpointItem>,
+}
+
+/// One integration kind to choose when adding an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindOption {
+    /// `generic`, `billing`, `identity`, …
+    pub value: String,
+    pub label: String,
+    /// The events it takes (empty: every event) and its payload schema.
+    pub events: Vec<String>,
+    pub schema: Option<String>,
 }
 
 /// A webhook endpoint as its console shows it (never its secret).
@@ -1004,6 +1017,10 @@ pub struct EndpointItem {
     pub id: String,
     pub url: String,
     pub description: String,
+    /// The integration kind's label (generic, billing, identity, …).
+    pub kind: String,
+    /// The payload schema a named kind sends, e.g. `steward.identity.v1`.
+    pub schema: Option<String>,
     /// "all events" or the filter, comma-separated.
     pub event_types: String,
     /// active, paused or disabled.

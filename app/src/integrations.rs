@@ -35,11 +35,15 @@ pub async fn integrations_page(slug: String) -> Result<IntegrationsView, AppErro
         let e = v.endpoint;
         let now = services::records_now();
         endpoints.push(EndpointItem {
-            event_types: if e.event_types.is_empty() {
+            event_types: if !e.event_types.is_empty() {
+                e.event_types.join(", ")
+            } else if e.kind.events().is_empty() {
                 "all events".to_owned()
             } else {
-                e.event_types.join(", ")
+                e.kind.events().join(", ")
             },
+            kind: e.kind.label().to_owned(),
+            schema: e.kind.schema().map(str::to_owned),
             state: e.state.as_str().to_owned(),
             disabled_reason: e.disabled_reason,
             pending: v.counts.pending,
@@ -57,8 +61,19 @@ pub async fn integrations_page(slug: String) -> Result<IntegrationsView, AppErro
             description: e.description,
         });
     }
+    use services::domain::integrations::IntegrationKind;
     Ok(IntegrationsView {
         all_events: org.kind == services::domain::org::OrgKind::Operator,
+        kinds: IntegrationKind::ALL
+            .into_iter()
+            .filter(|k| k.available_to(org.kind))
+            .map(|k| KindOption {
+                value: k.as_str().to_owned(),
+                label: k.label().to_owned(),
+                events: k.events().iter().map(|e| e.to_string()).collect(),
+                schema: k.schema().map(str::to_owned),
+            })
+            .collect(),
         org_slug: org.slug,
         org_name: org.name,
         endpoints,
@@ -71,10 +86,11 @@ pub async fn create_webhook_endpoint(
     url: String,
     #[server(default)] description: String,
     #[server(default)] event_types: String,
+    #[server(default)] kind: String,
 ) -> Result<NewWebhookSecret, AppError> {
     let actor = session::actor().await?;
     let (endpoint, secret) = session::services()?
-        .create_webhook_endpoint(&actor, &slug, &url, &description, &event_types)
+        .create_webhook_endpoint(&actor, &slug, &url, &description, &event_types, &kind)
         .await?;
     Ok(NewWebhookSecret {
         endpoint_id: endpoint.id,

@@ -20,6 +20,7 @@ mod m20261126_000013_catalog_search;
 mod m20261126_000014_buyer;
 mod m20261126_000015_integrations;
 mod m20261126_000016_idempotency;
+mod m20261126_000018_named_integrations;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -31,6 +32,7 @@ pub use m20261126_000013_catalog_search::CATALOG_TABLES;
 pub use m20261126_000014_buyer::BUYER_TABLES;
 pub use m20261126_000015_integrations::INTEGRATION_TABLES;
 pub use m20261126_000016_idempotency::IDEMPOTENCY_TABLES;
+pub use m20261126_000018_named_integrations::NAMED_INTEGRATION_TABLES;
 
 /// Row-level security for org-owned tables on PostgreSQL (a no-op on
 /// SQLite): each `(table, column)` is visible and writable only in the scope
@@ -80,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_buyer::Migration),
             Box::new(m20261126_000015_integrations::Migration),
             Box::new(m20261126_000016_idempotency::Migration),
+            Box::new(m20261126_000018_named_integrations::Migration),
         ]
     }
 }

@@ -581,6 +581,8 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
     let feed = services.spawn_decision_feed(feed_stopped);
     // Webhooks: leased deliveries from the outbox, taken over after a crash.
     services.spawn_webhook_dispatcher();
+    // Billing: a `usage.summarized` event per install and hour, once each.
+    services.spawn_usage_summarizer(std::time::Duration::from_secs(60));
     {
         use tower_sessions::ExpiredDeletion;
         let sessions = services.store.session_store();

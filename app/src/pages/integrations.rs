@@ -77,6 +77,7 @@ fn IntegrationsBody(page: IntegrationsView, a: Actions) -> impl IntoView {
     let rotated = a.rotate.value();
     let err = move |f| field_error(created, f);
     let slug = p.org_slug.clone();
+    let kinds = p.kinds.clone();
     let none = p.endpoints.is_empty();
     let endpoints = p
         .endpoints
@@ -130,6 +131,23 @@ fn IntegrationsBody(page: IntegrationsView, a: Actions) -> impl IntoView {
                     <p class="field-error">{err("url")}</p>
                 </div>
                 <div class="field">
+                    <label for="ep-kind">"Kind"</label>
+                    <select id="ep-kind" name="kind" aria-describedby="ep-kind-help"
+                        aria-invalid=move || err("kind")().map(|_| "true")>
+                        {kinds.clone().into_iter().map(|k| view! {
+                            <option value=k.value.clone() selected={k.value == "generic"}>{k.label.clone()}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="hint" id="ep-kind-help">"A named kind receives only its system's events, each mapped to that system's documented, versioned payload ("
+                        <code>"docs/integrations.md"</code>" in the repository):"</p>
+                    <ul class="hint kind-events">
+                        {kinds.into_iter().filter(|k| !k.events.is_empty()).map(|k| view! {
+                            <li><strong>{k.label}</strong>{format!(" ({}): ", k.schema.unwrap_or_default())}{k.events.join(", ")}</li>
+                        }).collect_view()}
+                    </ul>
+                    <p class="field-error">{err("kind")}</p>
+                </div>
+                <div class="field">
                     <label for="ep-desc">"Description"</label>
                     <input id="ep-desc" name="description" maxlength="200" />
                     <p class="field-error">{err("description")}</p>
@@ -138,7 +156,7 @@ fn IntegrationsBody(page: IntegrationsView, a: Actions) -> impl IntoView {
                     <label for="ep-types">"Event types"</label>
                     <input id="ep-types" name="event_types" placeholder="listing.*, install.created"
                         aria-describedby="ep-types-help" aria-invalid=move || err("event_types")().map(|_| "true") />
-                    <p class="help" id="ep-types-help">"Comma-separated types or patterns like listing.*; leave empty for every event."</p>
+                    <p class="help" id="ep-types-help">"Comma-separated types or patterns like listing.*; leave empty for every event the kind takes. A named kind can only be narrowed."</p>
                     <p class="field-error">{err("event_types")}</p>
                 </div>
                 <div class="form-actions"><button class="button primary" type="submit">"Add endpoint"</button></div>
@@ -206,7 +224,9 @@ fn endpoint_view(e: EndpointItem, slug: String, a: Actions) -> impl IntoView {
             <h3 id=heading>{e.url.clone()}</h3>
             <p>
                 <span class=format!("badge endpoint-{}", e.state)>{e.state.clone()}</span>
-                " "{e.description.clone()}" · "{e.event_types.clone()}
+                " "<span class="endpoint-kind">{e.kind.clone()}</span>
+                {e.schema.clone().map(|s| view! { " "<code>{s}</code> })}
+                " · "{e.description.clone()}" · "{e.event_types.clone()}
             </p>
             {e.disabled_reason.map(|r| view! { <p class="alert warning">{format!("Disabled: {r}. Resume it once the receiver accepts webhooks again.")}</p> })}
             {e.previous_secret_until.map(|u| view! { <p class="muted">{format!("The previous secret also signs until {u}.")}</p> })}

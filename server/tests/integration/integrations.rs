@@ -178,7 +178,7 @@ async fn setup(
     let (actor, org) = admin_of(&s, slug, "publisher").await;
     let receiver = Receiver::start(vec![]).await;
     let (endpoint, secret) = s
-        .create_webhook_endpoint(&actor, &org.slug, &receiver.url, "test", "")
+        .create_webhook_endpoint(&actor, &org.slug, &receiver.url, "test", "", "")
         .await
         .unwrap();
     assert!(secret.starts_with("whsec_"));
@@ -194,7 +194,7 @@ async fn signed_webhooks_arrive_once_each_in_subject_order_and_pings_go_to_one_e
         let (other_actor, other) = admin_of(&s, "globex", "tenant").await;
         let other_receiver = Receiver::start(vec![]).await;
         let (_, other_secret) = s
-            .create_webhook_endpoint(&other_actor, &other.slug, &other_receiver.url, "", "")
+            .create_webhook_endpoint(&other_actor, &other.slug, &other_receiver.url, "", "", "")
             .await
             .unwrap();
         other_receiver.seen.lock().unwrap().secrets = vec![other_secret];
@@ -569,6 +569,7 @@ async fn queue_events(
         description: String::new(),
         event_types: vec![],
         all_events: false,
+        kind: domain::integrations::IntegrationKind::Generic,
         secret: SECRET.into(),
         previous_secret: None,
         previous_secret_until: None,
@@ -710,4 +711,387 @@ async fn two_servers_on_one_postgres_never_deliver_an_event_twice() {
     let ids = receiver.ids();
     assert_eq!(ids.len(), 2_000, "an event was delivered twice");
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 2_000);
+}
+
+// ---- Named integrations: kinds, payloads and the per-tenant fan-out ----
+
+async fn demo_user(s: &Services, email: &str) -> Actor {
+    Actor::User(s.store.user_by_email(email).await.unwrap().unwrap().id)
+}
+
+/// An endpoint of `kind` for `org`, with a receiver that checks its secret.
+async fn named_endpoint(s: &Services, who: &Actor, org: &str, kind: &str) -> Receiver {
+    let r = Receiver::start(vec![]).await;
+    let (_, secret) = s
+        .create_webhook_endpoint(who, org, &r.url, kind, "", kind)
+        .await
+        .unwrap();
+    r.seen.lock().unwrap().secrets = vec![secret];
+    r
+}
+
+fn bodies(r: &Receiver) -> Vec<serde_json::Value> {
+    let s = r.seen.lock().unwrap();
+    assert_eq!(s.bad_signatures, 0);
+    s.requests.iter().map(|(_, b)| b.clone()).collect()
+}
+
+fn choice(tools: &[&str]) -> services::installs::InstallChoice {
+    services::installs::InstallChoice {
+        version: None,
+        tools: tools.iter().map(|t| t.to_string()).collect(),
+        scopes: vec![],
+        confirmed: vec![],
+    }
+}
+
+#[tokio::test]
+async fn a_suspension_reaches_each_tenants_identity_endpoint_with_only_its_own_install() {
+    for app in crate::helpers::seeded_apps().await {
+        let s = app.services.clone().with_webhooks(config());
+        let olivia = demo_user(&s, "ops@steward.example").await;
+        let carla = demo_user(&s, "admin@contoso.example").await;
+        let tess = demo_user(&s, "admin@tailspin.example").await;
+        let nora = demo_user(&s, "owner@northwind.example").await;
+        let contoso = s
+            .store
+            .org_by_slug("contoso-health")
+            .await
+            .unwrap()
+            .unwrap();
+        let tailspin = s
+            .store
+            .org_by_slug("tailspin-retail")
+            .await
+            .unwrap()
+            .unwrap();
+
+        let contoso_identity = named_endpoint(&s, &carla, "contoso-health", "identity").await;
+        let contoso_generic = named_endpoint(&s, &carla, "contoso-health", "generic").await;
+        let contoso_policy = named_endpoint(&s, &carla, "contoso-health", "policy").await;
+        let tailspin_identity = named_endpoint(&s, &tess, "tailspin-retail", "identity").await;
+        let portal = named_endpoint(&s, &nora, "northwind-labs", "developer_portal").await;
+        let ts = named_endpoint(&s, &olivia, "steward-ops", "trust_safety").await;
+        let op_identity = named_endpoint(&s, &olivia, "steward-ops", "identity").await;
+
+        let a = s
+            .install(
+                &carla,
+                "contoso-health",
+                "filesystem-access",
+                &choice(&["read_file"]),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .install(
+                &tess,
+                "tailspin-retail",
+                "filesystem-access",
+                &choice(&["list_directory"]),
+            )
+            .await
+            .unwrap();
+        s.enforce(
+            &olivia,
+            "filesystem-access",
+            services::records::Enforcement::Suspend,
+            "exfiltrates files",
+        )
+        .await
+        .unwrap();
+        drain(&s).await;
+
+        // Each tenant's identity provider: its own grant, then its own revocation.
+        for (r, org, mine, theirs, tools) in [
+            (&contoso_identity, &contoso, &a, &b, "read_file"),
+            (&tailspin_identity, &tailspin, &b, &a, "list_directory"),
+        ] {
+            let got = bodies(r);
+            let actions: Vec<(&str, &str)> = got
+                .iter()
+                .map(|x| {
+                    (
+                        x["type"].as_str().unwrap(),
+                        x["data"]["action"].as_str().unwrap(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                actions,
+                vec![
+                    ("install.created", "grant"),
+                    ("listing.suspended", "revoke_grants")
+                ]
+            );
+            let revoke = &got[1]["data"];
+            assert_eq!(revoke["schema"], "steward.identity.v1");
+            assert_eq!(revoke["tenant"], org.id.to_string());
+            assert_eq!(revoke["install"], mine.id.to_string());
+            assert_eq!(revoke["agent"], mine.listing_id.to_string());
+            assert_eq!(revoke["tools"], serde_json::json!([tools]));
+            assert_eq!(revoke["reason"], "listing_suspended");
+            // Nothing of the other tenant, anywhere in what it was sent.
+            let all = serde_json::to_string(&got).unwrap();
+            assert!(
+                !all.contains(&theirs.id.to_string()),
+                "another tenant's install leaked"
+            );
+            assert!(
+                !all.contains(&theirs.org_id.to_string()),
+                "another tenant leaked"
+            );
+            assert!(
+                !all.contains("exfiltrates"),
+                "the justification is not for tenants"
+            );
+        }
+        // A tenant's generic endpoint: its install events and the suspension,
+        // with its install attached; the policy endpoint gets neither.
+        let got = bodies(&contoso_generic);
+        let types: Vec<&str> = got.iter().map(|x| x["type"].as_str().unwrap()).collect();
+        assert_eq!(types, vec!["install.created", "listing.suspended"]);
+        assert_eq!(got[1]["data"]["install"]["id"], a.id.to_string());
+        assert!(bodies(&contoso_policy).is_empty());
+        // The publisher's portal: its listing's status, no tenant's install.
+        let got = bodies(&portal);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0]["data"]["action"], "listing_status");
+        assert_eq!(got[0]["data"]["status"], "suspended");
+        assert_eq!(got[0]["data"]["justification"], "exfiltrates files");
+        // The operator: the enforcement once, and identity for every install.
+        let got = bodies(&ts);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0]["data"]["action"], "enforcement");
+        assert_eq!(got[0]["data"]["enforcement"], "suspended");
+        let got = bodies(&op_identity);
+        assert_eq!(
+            got.len(),
+            3,
+            "two grants and one marketplace-wide revocation"
+        );
+        assert_eq!(got[2]["data"]["install"], serde_json::Value::Null);
+
+        // Uninstalling revokes at that tenant's provider only.
+        s.uninstall(&carla, "contoso-health", &a.id.to_string())
+            .await
+            .unwrap();
+        s.set_tenant_policy(
+            &carla,
+            "contoso-health",
+            &services::installs::TenantPolicyInput {
+                max_risk: "critical".into(),
+                blocked_capabilities: vec![],
+                blocked_categories: vec![],
+                members_request: false,
+            },
+        )
+        .await
+        .unwrap();
+        drain(&s).await;
+        let got = bodies(&contoso_policy);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0]["data"]["action"], "policy_activated");
+        assert_eq!(got[0]["data"]["scope"], "tenant");
+        assert_eq!(got[0]["data"]["tenant"], contoso.id.to_string());
+        let got = bodies(&contoso_identity);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2]["data"]["action"], "revoke_grants");
+        assert_eq!(got[2]["data"]["reason"], "uninstalled");
+        assert_eq!(
+            bodies(&tailspin_identity).len(),
+            2,
+            "not tailspin's business"
+        );
+        // The feed keeps the generic payload.
+        let feed = s
+            .store
+            .events_after(Some(contoso.id), 0, 500)
+            .await
+            .unwrap();
+        let created = feed
+            .iter()
+            .find(|e| e.event_type == "install.created")
+            .unwrap();
+        assert_eq!(created.payload["install_id"], a.id.to_string());
+        assert!(created.payload.get("schema").is_none());
+    }
+}
+
+#[tokio::test]
+async fn an_endpoints_kind_and_filter_are_checked_field_by_field() {
+    for app in empty_apps().await {
+        let s = app.services.clone().with_webhooks(config());
+        let (actor, org) = admin_of(&s, "acme", "publisher").await;
+        let url = "https://hooks.example.com/steward";
+        let fields = |r: services::Result<_>| match r {
+            Err(services::ServiceError::InvalidFields(f)) => {
+                f.into_iter().map(|(k, _)| k).collect::<Vec<_>>()
+            }
+            other => panic!(
+                "expected field errors, got {:?}",
+                other.map(|_: (WebhookEndpoint, String)| ())
+            ),
+        };
+        // Not a publisher's to add; not a kind at all.
+        assert_eq!(
+            fields(
+                s.create_webhook_endpoint(&actor, &org.slug, url, "", "", "identity")
+                    .await
+            ),
+            vec!["kind"]
+        );
+        assert_eq!(
+            fields(
+                s.create_webhook_endpoint(&actor, &org.slug, url, "", "", "crm")
+                    .await
+            ),
+            vec!["kind"]
+        );
+        // A named kind's filter narrows; it cannot widen.
+        assert_eq!(
+            fields(
+                s.create_webhook_endpoint(
+                    &actor,
+                    &org.slug,
+                    url,
+                    "",
+                    "install.*",
+                    "developer_portal"
+                )
+                .await
+            ),
+            vec!["event_types"]
+        );
+        assert_eq!(
+            fields(
+                s.create_webhook_endpoint(&actor, &org.slug, "ftp://x", "", "", "nope")
+                    .await
+            ),
+            vec!["kind", "url"]
+        );
+        let (e, _) = s
+            .create_webhook_endpoint(
+                &actor,
+                &org.slug,
+                url,
+                "",
+                "listing_version.*",
+                "developer_portal",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            e.kind,
+            domain::integrations::IntegrationKind::DeveloperPortal
+        );
+        assert!(e.wants("listing_version.published"));
+        assert!(!e.wants("listing.suspended"), "narrowed by the filter");
+        assert!(!e.wants("org.created"), "not the kind's");
+        let (e, _) = s
+            .create_webhook_endpoint(&actor, &org.slug, url, "", "", "")
+            .await
+            .unwrap();
+        assert_eq!(e.kind, domain::integrations::IntegrationKind::Generic);
+    }
+}
+
+#[tokio::test]
+async fn usage_is_summarized_once_per_install_and_hour_for_its_own_tenant() {
+    for app in crate::helpers::seeded_apps().await {
+        let s = app.services.clone().with_webhooks(config());
+        let carla = demo_user(&s, "admin@contoso.example").await;
+        let tess = demo_user(&s, "admin@tailspin.example").await;
+        let contoso_billing = named_endpoint(&s, &carla, "contoso-health", "billing").await;
+        let tailspin_billing = named_endpoint(&s, &tess, "tailspin-retail", "billing").await;
+        let a = s
+            .install(
+                &carla,
+                "contoso-health",
+                "filesystem-access",
+                &choice(&["read_file"]),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .install(
+                &tess,
+                "tailspin-retail",
+                "filesystem-access",
+                &choice(&["read_file"]),
+            )
+            .await
+            .unwrap();
+        let hour = 3_600_000;
+        let now = now_ms();
+        let h = now - now.rem_euclid(hour) - 3 * hour;
+        let row =
+            |i: &store::records::Install, at: i64, outcome: &str, n: i64| store::DecisionCountRow {
+                org_id: i.org_id,
+                install_id: i.id.to_string(),
+                tool: "read_file".into(),
+                outcome: outcome.into(),
+                window_start: at,
+                n,
+            };
+        s.store
+            .record_decisions(
+                &[
+                    row(&a, h, "allow", 5),
+                    row(&a, h + 60_000, "allow", 7),
+                    row(&a, h + 120_000, "tool_not_granted", 2),
+                    row(&a, h + hour, "allow", 1),
+                    row(&b, h + 60_000, "allow", 40),
+                    // The hour still running is not summarized yet.
+                    row(&a, now - now.rem_euclid(hour), "allow", 9),
+                ],
+                &[],
+            )
+            .await
+            .unwrap();
+        // Two summarizers at once, then again: each period once.
+        let (x, y) = tokio::join!(s.summarize_usage(now), s.summarize_usage(now));
+        assert_eq!(x.unwrap() + y.unwrap(), 3);
+        assert_eq!(s.summarize_usage(now).await.unwrap(), 0);
+        drain(&s).await;
+        let usage = |r: &Receiver| -> Vec<serde_json::Value> {
+            bodies(r)
+                .into_iter()
+                .filter(|b| b["type"] == "usage.summarized")
+                .map(|b| b["data"].clone())
+                .collect()
+        };
+        let got = usage(&contoso_billing);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0]["schema"], "steward.billing.v1");
+        assert_eq!(got[0]["action"], "usage");
+        assert_eq!(got[0]["install"], a.id.to_string());
+        assert_eq!(
+            (got[0]["quantity"].as_i64(), got[0]["denied"].as_i64()),
+            (Some(12), Some(2))
+        );
+        assert_eq!(got[1]["quantity"], 1);
+        assert!(
+            got[0]["period_start"]
+                .as_str()
+                .unwrap()
+                .ends_with(":00:00Z")
+        );
+        let got = usage(&tailspin_billing);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["install"], b.id.to_string());
+        assert_eq!(got[0]["quantity"], 40);
+        // The subscription events too, each tenant its own.
+        assert!(
+            bodies(&contoso_billing)
+                .iter()
+                .any(|b| b["data"]["action"] == "subscription_started"
+                    && b["data"]["install"] == a.id.to_string())
+        );
+        assert!(
+            !serde_json::to_string(&bodies(&contoso_billing))
+                .unwrap()
+                .contains(&b.id.to_string())
+        );
+    }
 }

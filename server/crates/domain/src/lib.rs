@@ -9,6 +9,7 @@ pub mod combined_risk;
 pub mod diff;
 pub mod identity;
 pub mod ids;
+pub mod integrations;
 pub mod listing;
 pub mod manifest;
 pub mod org;

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use domain::audit::AuditRecord;
 use domain::identity::Scope;
+use domain::integrations::{EventRef, IntegrationKind, pattern_matches};
 use domain::org::OrgKind;
 use store::records::{
     AttemptResult, ClaimedDelivery, DeliveryCounts, EndpointState, FeedEvent, Org, WebhookDelivery,
@@ -61,6 +62,15 @@ impl Default for WebhookConfig {
     }
 }
 
+/// Usage is summarized per install and hour.
+pub const USAGE_PERIOD: Duration = Duration::from_secs(3600);
+/// A period is summarized once it ended this long ago: decision counts reach
+/// the database within seconds (`decisions.rs` flushes every 2 s).
+pub const USAGE_GRACE: Duration = Duration::from_secs(5 * 60);
+/// How far back the summarizer looks for periods not emitted yet (a server
+/// that was down catches up on restart).
+pub const USAGE_LOOKBACK: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// How long the previous secret stays valid after a rotation.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 /// Rows of the delivery log shown per endpoint.
@@ -103,6 +113,36 @@ fn parse_cursor(raw: &str) -> Result<i64> {
         .ok_or_else(|| field("after", "This is not a cursor this feed gave out."))
 }
 
+fn rfc3339(ms: i64) -> Result<String> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .ok_or_else(|| ServiceError::Internal(format!("bad time {ms}").into()))
+}
+
+/// The `usage.summarized` event of one install's period (the tenant's).
+fn usage_event(r: &store::UsageRow) -> Result<store::NewEvent> {
+    Ok(store::NewEvent {
+        event_type: domain::integrations::USAGE_SUMMARIZED.into(),
+        org_id: Some(r.org_id),
+        subject_type: "install".into(),
+        subject_id: r.install_id.clone(),
+        payload: serde_json::json!({
+            "install_id": r.install_id,
+            "listing_id": r.listing_id,
+            "listing": r.listing_slug,
+            "version": r.version,
+            "period_start": rfc3339(r.period_start)?,
+            "period_end": rfc3339(r.period_end)?,
+            "allowed": r.allowed,
+            "denied": r.denied,
+        }),
+    })
+}
+
 /// The webhook body of an event (and the feed's `payload`).
 pub fn event_body(
     event_type: &str,
@@ -112,6 +152,29 @@ pub fn event_body(
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(occurred_at_ms as i128 * 1_000_000)
         .map_err(|e| ServiceError::Internal(Box::new(e)))?;
     webhooks::envelope(event_type, at, data).map_err(|e| ServiceError::Internal(Box::new(e)))
+}
+
+/// The body's `data` of one delivery: the event mapped for the endpoint's
+/// kind ([`domain::integrations::payload`]). A ping is the same for every kind.
+pub fn delivery_data(
+    kind: IntegrationKind,
+    event_type: &str,
+    event_org_id: Option<&str>,
+    data: &serde_json::Value,
+    context: Option<&serde_json::Value>,
+) -> Option<serde_json::Value> {
+    if event_type == store::PING_EVENT {
+        return Some(data.clone());
+    }
+    domain::integrations::payload(
+        kind,
+        &EventRef {
+            event_type,
+            org_id: event_org_id,
+            data,
+            install: context.and_then(|c| c.get("install")),
+        },
+    )
 }
 
 impl Services {
@@ -180,8 +243,12 @@ impl Services {
     }
 
     /// Registers an endpoint. The returned secret (`whsec_…`) is shown once.
-    /// `event_types` is a comma- or space-separated list of event types or
-    /// `prefix.*` patterns; empty means every event.
+    /// `kind` names what sits behind it (`generic` when empty; see
+    /// [`IntegrationKind`]): a named kind receives only its own event types,
+    /// mapped to its documented payload. `event_types` is a comma- or
+    /// space-separated list of event types or `prefix.*` patterns; empty
+    /// means every event the kind takes, and for a named kind each entry must
+    /// name at least one of them (it narrows, never widens).
     pub async fn create_webhook_endpoint(
         &self,
         actor: &Actor,
@@ -189,9 +256,34 @@ impl Services {
         url: &str,
         description: &str,
         event_types: &str,
+        kind: &str,
     ) -> Result<(WebhookEndpoint, String)> {
         let org = self.managed_org(actor, slug).await?;
         let mut errors = Vec::new();
+        let kind = match kind.trim() {
+            "" => Some(IntegrationKind::Generic),
+            k => match IntegrationKind::parse(k) {
+                Some(k) if k.available_to(org.kind) => Some(k),
+                Some(k) => {
+                    errors.push((
+                        "kind".into(),
+                        format!(
+                            "{} endpoints are not available to a {} organization.",
+                            k.label(),
+                            org.kind.as_str()
+                        ),
+                    ));
+                    None
+                }
+                None => {
+                    errors.push((
+                        "kind".into(),
+                        "Choose one of the listed integration kinds.".into(),
+                    ));
+                    None
+                }
+            },
+        };
         let url = match self.check_endpoint_url(url) {
             Ok(u) => Some(u),
             Err(ServiceError::InvalidFields(mut f)) => {
@@ -222,6 +314,18 @@ impl Services {
                     "event_types".into(),
                     format!("{t:?} is not an event type or a pattern like listing.*"),
                 ));
+            } else if let Some(k) = kind
+                && k != IntegrationKind::Generic
+                && !k.events().iter().any(|e| pattern_matches(t, e))
+            {
+                errors.push((
+                    "event_types".into(),
+                    format!(
+                        "{} endpoints do not receive {t:?}; they take {}.",
+                        k.label(),
+                        k.events().join(", ")
+                    ),
+                ));
             } else if !types.iter().any(|x| x == t) {
                 types.push(t.to_owned());
             }
@@ -238,6 +342,7 @@ impl Services {
             description: description.to_owned(),
             event_types: types,
             all_events: org.kind == OrgKind::Operator,
+            kind: kind.expect("checked"),
             secret: secret.clone(),
             previous_secret: None,
             previous_secret_until: None,
@@ -259,6 +364,7 @@ impl Services {
             .detail(serde_json::json!({
                 // The host only: a URL's path or query may carry a credential.
                 "host": url::Url::parse(&endpoint.url).ok().and_then(|u| u.host_str().map(str::to_owned)),
+                "kind": endpoint.kind.as_str(),
                 "event_types": endpoint.event_types,
             })),
             vec![],
@@ -470,6 +576,67 @@ impl Services {
         Ok(FeedPage { events: out, next })
     }
 
+    /// Emits one `usage.summarized` event per install and hour that ended at
+    /// least [`USAGE_GRACE`] before `now` (looking back [`USAGE_LOOKBACK`]),
+    /// from the decision counts the permission check writes. Each (install,
+    /// period) is claimed in `usage_period` in its event's transaction, so a
+    /// restart, a second run or a second process never emits it twice.
+    /// Returns how many events were emitted.
+    pub async fn summarize_usage(&self, now: i64) -> Result<usize> {
+        let period = USAGE_PERIOD.as_millis() as i64;
+        let over = now - USAGE_GRACE.as_millis() as i64;
+        let until = over - over.rem_euclid(period);
+        let from = until - USAGE_LOOKBACK.as_millis() as i64;
+        let rows = self.store.unsummarized_usage(from, until, period).await?;
+        let mut emitted = 0;
+        for chunk in rows.chunks(500) {
+            let tx = self.store.begin_write().await?;
+            let mut events = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                if tx.claim_usage_period(r, now).await? {
+                    events.push(usage_event(r)?);
+                }
+            }
+            if events.is_empty() {
+                // Another process emitted these meanwhile; roll back.
+                continue;
+            }
+            let first = chunk.iter().map(|r| r.period_start).min().unwrap_or(from);
+            let last = chunk.iter().map(|r| r.period_end).max().unwrap_or(until);
+            let n = events.len();
+            tx.commit(
+                AuditRecord::new(
+                    domain::audit::Actor::System,
+                    domain::integrations::USAGE_SUMMARIZED,
+                    "usage",
+                    format!("{}/{}", rfc3339(first)?, rfc3339(last)?),
+                )
+                .detail(serde_json::json!({ "installs_periods": n })),
+                events,
+            )
+            .await?;
+            emitted += n;
+        }
+        Ok(emitted)
+    }
+
+    /// Starts the usage summarizer (`steward serve`): every `every`.
+    pub fn spawn_usage_summarizer(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let services = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match services.summarize_usage(store::now_ms()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "usage summarized"),
+                    Err(e) => tracing::warn!(error = ?e, "usage summary failed; retrying"),
+                }
+            }
+        })
+    }
+
     /// The dispatcher for this server's configuration.
     pub fn webhook_dispatcher(&self) -> Dispatcher {
         Dispatcher::new(self.clone())
@@ -579,6 +746,25 @@ impl Dispatcher {
         let data: serde_json::Value = match serde_json::from_str(&d.payload) {
             Ok(v) => v,
             Err(_) => return dead("the event could not be read".into()),
+        };
+        let context: Option<serde_json::Value> =
+            match d.context.as_deref().map(serde_json::from_str) {
+                None => None,
+                Some(Ok(v)) => Some(v),
+                Some(Err(_)) => return dead("the event could not be read".into()),
+            };
+        let Some(data) = delivery_data(
+            d.kind,
+            &d.event_type,
+            d.event_org_id.as_deref(),
+            &data,
+            context.as_ref(),
+        ) else {
+            return dead(format!(
+                "a {} endpoint does not take {} events",
+                d.kind.as_str(),
+                d.event_type
+            ));
         };
         let Ok(body) = event_body(&d.event_type, d.occurred_at, &data) else {
             return dead("the event could not be written as a webhook".into());

@@ -1422,6 +1422,7 @@ fn submitted_event(org: &Org, listing: &Listing, v: &Version) -> NewEvent {
         subject_type: "listing_version".into(),
         subject_id: v.id.to_string(),
         payload: serde_json::json!({
+            "listing_id": listing.id,
             "listing": listing.slug,
             "version": v.version,
             "manifest_digest": v.manifest_digest,

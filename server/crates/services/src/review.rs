@@ -227,6 +227,24 @@ fn version_event(kind: &str, org: OrgId, listing: &Listing, v: &Version) -> NewE
     }
 }
 
+impl Services {
+    /// `listing_version.published`, with the version's price plans: for
+    /// billing, a publication is when a listing's prices change. Plans are
+    /// fixed once a version is submitted, so reading them here is exact.
+    async fn published_event(
+        &self,
+        org: OrgId,
+        listing: &Listing,
+        v: &Version,
+    ) -> Result<NewEvent> {
+        let plans = self.store.in_org(org).plans(v.id).await?;
+        let mut e = version_event("published", org, listing, v);
+        e.payload["plans"] =
+            serde_json::to_value(&plans).map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        Ok(e)
+    }
+}
+
 fn teams_str(teams: &[Team]) -> Vec<&'static str> {
     teams.iter().map(|t| t.as_str()).collect()
 }
@@ -596,7 +614,7 @@ impl Services {
             r.policy_version = Some(routing.policy_version.clone());
             records.push(r);
             events.push(version_event("approved", org.id, &listing, &version));
-            events.push(version_event("published", org.id, &listing, &version));
+            events.push(self.published_event(org.id, &listing, &version).await?);
         }
         tx.commit_all(records, events).await?;
         Ok(())
@@ -1140,7 +1158,7 @@ impl Services {
                 r.policy_version = pv.clone();
                 records.push(r);
                 events.push(version_event("approved", org.id, &listing, &version));
-                events.push(version_event("published", org.id, &listing, &version));
+                events.push(self.published_event(org.id, &listing, &version).await?);
             }
             VersionState::ChangesRequested | VersionState::Rejected => {
                 if !w

@@ -655,6 +655,7 @@ pub mod webhook_endpoint {
         pub description: String,
         pub event_types: String,
         pub all_events: bool,
+        pub kind: String,
         pub secret: String,
         pub previous_secret: Option<String>,
         pub previous_secret_until: Option<i64>,
@@ -694,6 +695,7 @@ pub mod webhook_delivery {
         pub delivered_at: Option<i64>,
         pub created_at: i64,
         pub updated_at: i64,
+        pub context: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

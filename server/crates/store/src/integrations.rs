@@ -25,9 +25,10 @@ use sea_orm::{
 };
 
 use domain::OrgId;
+use domain::integrations::{INSTALLER_EVENTS, IntegrationKind};
 
 use crate::catalog::parse_id;
-use crate::entities::{outbox_event, webhook_delivery, webhook_endpoint};
+use crate::entities::{install, outbox_event, webhook_delivery, webhook_endpoint};
 use crate::records::{
     AttemptResult, ClaimedDelivery, DeliveryCounts, DeliveryStatus, EndpointState, FeedEvent,
     WebhookDelivery, WebhookEndpoint,
@@ -47,6 +48,8 @@ fn endpoint_from(m: webhook_endpoint::Model) -> Result<WebhookEndpoint> {
         description: m.description,
         event_types: from_json("event types", &m.event_types)?,
         all_events: m.all_events,
+        kind: IntegrationKind::parse(&m.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad endpoint kind {:?}", m.kind)))?,
         secret: m.secret,
         previous_secret: m.previous_secret,
         previous_secret_until: m.previous_secret_until,
@@ -106,6 +109,7 @@ fn delivery_row(
     endpoint: &WebhookEndpoint,
     subject: &str,
     event_type: &str,
+    context: Option<String>,
     now: i64,
 ) -> webhook_delivery::ActiveModel {
     webhook_delivery::ActiveModel {
@@ -126,14 +130,38 @@ fn delivery_row(
         delivered_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        context: Set(context),
     }
+}
+
+/// A tenant's install as a listing event fanned out to it carries it.
+fn install_context(m: &install::Model) -> Result<serde_json::Value> {
+    let tools: Vec<String> = from_json("granted tools", &m.granted_tools)?;
+    let scopes: Vec<String> = from_json("granted scopes", &m.granted_scopes)?;
+    Ok(serde_json::json!({
+        "install": {
+            "id": m.id,
+            "tenant": m.org_id,
+            "listing_id": m.listing_id,
+            "version_id": m.version_id,
+            "granted_tools": tools,
+            "granted_scopes": scopes,
+            "status": m.status,
+        }
+    }))
 }
 
 /// Writes `events` to the outbox and fans each out to the endpoints that want
 /// it, in `tx`. Called by `WriteTx::commit_all` after the audit append (see
 /// the module's note on commit order). Operator endpoints (`all_events`) get
 /// every event; an organization's own endpoints get the events whose
-/// `org_id` is theirs. Disabled endpoints get nothing new; paused ones queue.
+/// `org_id` is theirs; and a listing's suspension, delisting or
+/// reinstatement ([`INSTALLER_EVENTS`]) also goes to the endpoints of every
+/// tenant with an install of it that is not removed, one delivery per
+/// install (subject `install:<id>`, so it is ordered with that install's own
+/// events), each carrying that tenant's install and nothing of another's.
+/// Endpoints take only what their kind and filter want ([`WebhookEndpoint::wants`]).
+/// Disabled endpoints get nothing new; paused ones queue.
 pub(crate) async fn insert_events(
     tx: &sea_orm::DatabaseTransaction,
     engine: Engine,
@@ -148,6 +176,27 @@ pub(crate) async fn insert_events(
         .iter()
         .filter_map(|e| e.org_id.map(|o| o.to_string()))
         .collect();
+    // The tenants with an install of a listing one of these events is about,
+    // read in this transaction: an install committed before it is included,
+    // one committed after it sees the listing's new state on its own.
+    let listings: Vec<String> = events
+        .iter()
+        .filter(|e| {
+            e.subject_type == "listing" && INSTALLER_EVENTS.contains(&e.event_type.as_str())
+        })
+        .map(|e| e.subject_id.clone())
+        .collect();
+    let installs: Vec<install::Model> = if listings.is_empty() {
+        Vec::new()
+    } else {
+        install::Entity::find()
+            .filter(install::Column::ListingId.is_in(listings))
+            .filter(install::Column::Status.ne(crate::records::InstallStatus::Removed.as_str()))
+            .order_by_asc(install::Column::CreatedAt)
+            .all(tx)
+            .await?
+    };
+    orgs.extend(installs.iter().map(|i| i.org_id.clone()));
     orgs.sort();
     orgs.dedup();
     let endpoints: Vec<WebhookEndpoint> = webhook_endpoint::Entity::find()
@@ -183,7 +232,35 @@ pub(crate) async fn insert_events(
         for ep in &endpoints {
             let mine = ep.all_events || e.org_id == Some(ep.org_id);
             if mine && ep.wants(&e.event_type) {
-                deliveries.push(delivery_row(&id, seq, ep, &subject, &e.event_type, now));
+                deliveries.push(delivery_row(
+                    &id,
+                    seq,
+                    ep,
+                    &subject,
+                    &e.event_type,
+                    None,
+                    now,
+                ));
+            }
+        }
+        if e.subject_type == "listing" && INSTALLER_EVENTS.contains(&e.event_type.as_str()) {
+            for i in installs.iter().filter(|i| i.listing_id == e.subject_id) {
+                let context = install_context(i)?.to_string();
+                let subject = format!("install:{}", i.id);
+                // Operator endpoints already have the event itself.
+                for ep in endpoints.iter().filter(|ep| {
+                    !ep.all_events && ep.org_id.to_string() == i.org_id && ep.wants(&e.event_type)
+                }) {
+                    deliveries.push(delivery_row(
+                        &id,
+                        seq,
+                        ep,
+                        &subject,
+                        &e.event_type,
+                        Some(context.clone()),
+                        now,
+                    ));
+                }
             }
         }
     }
@@ -286,6 +363,7 @@ impl OrgWriter<'_> {
             description: Set(e.description.clone()),
             event_types: Set(json(&e.event_types)),
             all_events: Set(e.all_events),
+            kind: Set(e.kind.as_str().to_owned()),
             secret: Set(e.secret.clone()),
             previous_secret: Set(e.previous_secret.clone()),
             previous_secret_until: Set(e.previous_secret_until),
@@ -381,6 +459,7 @@ impl OrgWriter<'_> {
             endpoint,
             &format!("webhook_endpoint:{}", endpoint.id),
             PING_EVENT,
+            None,
             now,
         );
         let delivery = row.id.clone().unwrap();
@@ -478,9 +557,9 @@ impl Store {
             .query_all_raw(stmt(
                 self.engine,
                 &format!(
-                    "SELECT d.id, d.endpoint_id, d.org_id, d.attempts, d.event_type, e.url, \
-                     e.secret, e.previous_secret, e.previous_secret_until, o.payload, \
-                     o.created_at FROM webhook_delivery d \
+                    "SELECT d.id, d.endpoint_id, d.org_id, d.attempts, d.event_type, d.context, \
+                     e.url, e.kind, e.secret, e.previous_secret, e.previous_secret_until, \
+                     o.payload, o.org_id AS event_org_id, o.created_at FROM webhook_delivery d \
                      JOIN webhook_endpoint e ON e.id = d.endpoint_id \
                      JOIN outbox_event o ON o.id = d.event_id \
                      WHERE d.lease_owner = $1 AND d.updated_at = $2 AND d.id IN ({}) \
@@ -507,8 +586,15 @@ impl Store {
                 url: r.try_get("", "url")?,
                 secrets,
                 event_type: r.try_get("", "event_type")?,
+                event_org_id: r.try_get("", "event_org_id")?,
                 occurred_at: r.try_get("", "created_at")?,
                 payload: r.try_get("", "payload")?,
+                kind: {
+                    let k: String = r.try_get("", "kind")?;
+                    IntegrationKind::parse(&k)
+                        .ok_or_else(|| StoreError::Corrupt(format!("bad endpoint kind {k:?}")))?
+                },
+                context: r.try_get("", "context")?,
                 attempt: r.try_get("", "attempts")?,
             });
         }
@@ -640,5 +726,103 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// One install's decisions in one period, whose `usage.summarized` event has
+/// not been emitted yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageRow {
+    pub org_id: OrgId,
+    pub install_id: String,
+    pub listing_id: String,
+    pub listing_slug: String,
+    pub version: String,
+    pub period_start: i64,
+    pub period_end: i64,
+    /// Calls allowed (what usage plans count).
+    pub allowed: i64,
+    pub denied: i64,
+}
+
+impl Store {
+    /// Decisions per install and period of `period_ms` (aligned to the unix
+    /// epoch) for periods starting in `[from, until)`, except the periods
+    /// already emitted (`usage_period`). Counts of ids that are no install
+    /// are left out. Read in the system scope: the usage job spans tenants.
+    pub async fn unsummarized_usage(
+        &self,
+        from: i64,
+        until: i64,
+        period_ms: i64,
+    ) -> Result<Vec<UsageRow>> {
+        let tx = self.read_tx(RowScope::System).await?;
+        let rows = tx
+            .query_all_raw(stmt(
+                self.engine,
+                "SELECT x.org_id, x.install_id, i.listing_id, l.slug, v.version, x.period_start, \
+                   CAST(sum(CASE WHEN x.outcome = 'allow' THEN x.n ELSE 0 END) AS BIGINT) AS allowed, \
+                   CAST(sum(CASE WHEN x.outcome = 'allow' THEN 0 ELSE x.n END) AS BIGINT) AS denied \
+                 FROM (SELECT c.org_id, c.install_id, c.outcome, c.n, \
+                         c.window_start - (c.window_start % $3) AS period_start \
+                       FROM decision_count c \
+                       WHERE c.window_start >= $1 AND c.window_start < $2) x \
+                 JOIN install i ON i.id = x.install_id AND i.org_id = x.org_id \
+                 JOIN listing l ON l.id = i.listing_id \
+                 JOIN listing_version v ON v.id = i.version_id \
+                 WHERE NOT EXISTS (SELECT 1 FROM usage_period u \
+                   WHERE u.install_id = x.install_id AND u.period_start = x.period_start) \
+                 GROUP BY x.org_id, x.install_id, i.listing_id, l.slug, v.version, x.period_start \
+                 ORDER BY x.period_start, x.install_id",
+                vec![from.into(), until.into(), period_ms.into()],
+            ))
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let start: i64 = r.try_get("", "period_start")?;
+            out.push(UsageRow {
+                org_id: parse_id(&r.try_get::<String>("", "org_id")?)?,
+                install_id: r.try_get("", "install_id")?,
+                listing_id: r.try_get("", "listing_id")?,
+                listing_slug: r.try_get("", "slug")?,
+                version: r.try_get("", "version")?,
+                period_start: start,
+                period_end: start + period_ms,
+                allowed: r.try_get("", "allowed")?,
+                denied: r.try_get("", "denied")?,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+impl crate::WriteTx {
+    /// Marks one install's period as emitted, in the transaction that writes
+    /// its event. `false` if it already was (another process got there
+    /// first): the caller then leaves that event out, so a period is emitted
+    /// once however many processes summarize or restart.
+    pub async fn claim_usage_period(&self, row: &UsageRow, now: i64) -> Result<bool> {
+        crate::set_row_scope(&self.tx, self.engine, RowScope::Org(row.org_id)).await?;
+        let n = self
+            .tx
+            .execute_raw(stmt(
+                self.engine,
+                "INSERT INTO usage_period (org_id, install_id, period_start, period_end, \
+                 allowed, denied, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (install_id, period_start) DO NOTHING",
+                vec![
+                    row.org_id.to_string().into(),
+                    row.install_id.clone().into(),
+                    row.period_start.into(),
+                    row.period_end.into(),
+                    row.allowed.into(),
+                    row.denied.into(),
+                    now.into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        Ok(n == 1)
     }
 }

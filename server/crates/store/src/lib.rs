@@ -43,7 +43,7 @@ pub fn authz_sync_ack_timeout() -> std::time::Duration {
 pub use connect::{DatabaseUrl, Engine};
 pub use idempotency::{IDEMPOTENCY_STALE_MS, IDEMPOTENCY_TTL_MS, IdempotencyStart, KeptResponse};
 pub use identity::{OrgReader, OrgWriter};
-pub use integrations::PING_EVENT;
+pub use integrations::{PING_EVENT, UsageRow};
 pub use review::{CaseChange, CaseScope};
 pub use search::{RISK_TIERS, search_words};
 pub use sessions::SessionStore;

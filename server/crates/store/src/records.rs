@@ -591,6 +591,8 @@ pub struct WebhookEndpoint {
     pub event_types: Vec<String>,
     /// The operator's endpoints receive every organization's events.
     pub all_events: bool,
+    /// What sits behind it: which events it can take and the payload it gets.
+    pub kind: domain::integrations::IntegrationKind,
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<i64>,
@@ -606,19 +608,22 @@ impl std::fmt::Debug for WebhookEndpoint {
             .field("id", &self.id)
             .field("org_id", &self.org_id)
             .field("url", &self.url)
+            .field("kind", &self.kind)
             .field("state", &self.state)
             .finish_non_exhaustive()
     }
 }
 
 impl WebhookEndpoint {
-    /// Whether an event of this type goes to this endpoint.
+    /// Whether an event of this type goes to this endpoint: one its kind
+    /// takes, and one its own list (if any) names.
     pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.is_empty()
-            || self.event_types.iter().any(|p| match p.strip_suffix('*') {
-                Some(prefix) => event_type.starts_with(prefix),
-                None => p == event_type,
-            })
+        self.kind.receives(event_type)
+            && (self.event_types.is_empty()
+                || self
+                    .event_types
+                    .iter()
+                    .any(|p| domain::integrations::pattern_matches(p, event_type)))
     }
 }
 
@@ -698,8 +703,14 @@ pub struct ClaimedDelivery {
     /// The current secret, then the previous one while its grace lasts.
     pub secrets: Vec<String>,
     pub event_type: String,
+    /// The event's organization (whose event it is).
+    pub event_org_id: Option<String>,
     pub occurred_at: i64,
     pub payload: String,
+    /// The endpoint's kind: which payload the body carries.
+    pub kind: domain::integrations::IntegrationKind,
+    /// For a listing event fanned out to a tenant: `{"install": {...}}`.
+    pub context: Option<String>,
     /// This attempt's number (1 for the first).
     pub attempt: i32,
 }

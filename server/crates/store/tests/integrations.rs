@@ -39,6 +39,7 @@ async fn endpoint(s: &Store, org: &Org, types: &[&str]) -> WebhookEndpoint {
         description: String::new(),
         event_types: types.iter().map(|t| t.to_string()).collect(),
         all_events: org.kind == OrgKind::Operator,
+        kind: domain::integrations::IntegrationKind::Generic,
         secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
         previous_secret: None,
         previous_secret_until: None,

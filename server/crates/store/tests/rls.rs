@@ -71,6 +71,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::BUYER_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -104,6 +105,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::BUYER_TABLES)
         .chain(migrations::CATALOG_TABLES)
         .chain(migrations::INTEGRATION_TABLES)
+        .chain(migrations::NAMED_INTEGRATION_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -175,6 +177,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -204,6 +207,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .chain(migrations::IDEMPOTENCY_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
