@@ -20,6 +20,7 @@ mod m20261126_000013_catalog_search;
 mod m20261126_000014_buyer;
 mod m20261126_000015_integrations;
 mod m20261126_000016_idempotency;
+mod m20261126_000017_catalog_speed;
 mod m20261126_000018_named_integrations;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_buyer::Migration),
             Box::new(m20261126_000015_integrations::Migration),
             Box::new(m20261126_000016_idempotency::Migration),
+            Box::new(m20261126_000017_catalog_speed::Migration),
             Box::new(m20261126_000018_named_integrations::Migration),
         ]
     }

@@ -311,3 +311,21 @@ fn new_since(
     let changes = classifier::disclosure_changes(&label(older)?, &label(live)?);
     Some((older.version.clone(), changes))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The store keeps a bit per capability in the catalog rows: its list is
+    /// the classifier's, in the same order (a capability missing there would
+    /// still filter, only through a slower lookup).
+    #[test]
+    fn the_store_has_a_bit_for_every_capability() {
+        let classifier: Vec<&str> = classifier::Capability::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            store::CATALOG_CAPABILITIES.as_slice(),
+            classifier.as_slice()
+        );
+    }
+}

@@ -45,7 +45,7 @@ pub use idempotency::{IDEMPOTENCY_STALE_MS, IDEMPOTENCY_TTL_MS, IdempotencyStart
 pub use identity::{OrgReader, OrgWriter};
 pub use integrations::{PING_EVENT, UsageRow};
 pub use review::{CaseChange, CaseScope};
-pub use search::{RISK_TIERS, search_words};
+pub use search::{CATALOG_CAPABILITIES, RISK_TIERS, SearchTuning, search_words};
 pub use sessions::SessionStore;
 pub use write::{NewEvent, WriteTx};
 
@@ -217,8 +217,10 @@ impl Store {
         // The catalog's search rows are derived: a database that gains them
         // fills them from the listings it already has.
         let fill_catalog = pending.is_ok_and(|p| {
-            p.iter()
-                .any(|m| m.name() == "m20261126_000013_catalog_search")
+            p.iter().any(|m| {
+                m.name() == "m20261126_000013_catalog_search"
+                    || m.name() == "m20261126_000017_catalog_speed"
+            })
         });
         migrations::Migrator::up(&self.db, None).await?;
         if fill_catalog {

@@ -15,7 +15,7 @@
 //! [`refresh_listings`] in its own transaction, so a suspension and the
 //! listing's disappearance from search commit together.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
@@ -35,6 +35,67 @@ pub const RISK_TIERS: [&str; 4] = ["low", "medium", "high", "critical"];
 
 fn risk_rank(risk: &str) -> Option<i32> {
     RISK_TIERS.iter().position(|r| *r == risk).map(|i| i as i32)
+}
+
+/// The capabilities `catalog_entry.caps` has a bit for (bit `i` is the `i`th
+/// name): the classifier's, in its order (services checks they are in step).
+/// A capability not listed here is still a `cap:<name>` facet row and still
+/// filters, through `catalog_facet`.
+pub const CATALOG_CAPABILITIES: [&str; 11] = [
+    "read_data",
+    "write_data",
+    "destructive",
+    "external_communication",
+    "financial",
+    "code_execution",
+    "filesystem",
+    "credentials",
+    "personal_data",
+    "network_access",
+    "identity",
+];
+
+/// The pricing models `catalog_entry.prices` has a bit for: the plan kinds,
+/// then `paid` (any kind but free).
+const PRICE_BITS: [&str; 5] = ["free", "flat", "per_seat", "usage", "paid"];
+
+fn bit(names: &[&str], name: &str) -> Option<i64> {
+    names.iter().position(|n| *n == name).map(|i| 1i64 << i)
+}
+
+/// Low bits of `catalog_entry.doc` for listings published in the same
+/// millisecond (their place by listing id).
+const TIE_BITS: u32 = 20;
+
+/// The lowest `catalog_entry.doc` of listings published at `published_at`:
+/// a listing's `doc` is this plus its place among the listings published in
+/// the same millisecond, in listing id order ([`place`]), so `doc DESC` is
+/// `published_at DESC, listing_id DESC`.
+fn doc_key(published_at: i64) -> Result<i64> {
+    if !(0..1i64 << (63 - TIE_BITS)).contains(&published_at) {
+        return Err(crate::StoreError::Corrupt(format!(
+            "a catalog row published at {published_at} has no place in the order"
+        )));
+    }
+    Ok(published_at << TIE_BITS)
+}
+
+/// How a search picks what drives it. Every choice gives the same results;
+/// these only decide which is cheaper.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct SearchTuning {
+    /// A capability or pricing model held by at most this many listings
+    /// drives a search without text (newest first through `catalog_facet`).
+    pub facet_drive_max: u64,
+}
+
+impl Default for SearchTuning {
+    fn default() -> Self {
+        SearchTuning {
+            facet_drive_max: 5_000,
+        }
+    }
 }
 
 /// The longest FTS5 prefix index (`prefix = '2 3 4 5 6'`).
@@ -111,6 +172,27 @@ fn ts_query(words: &[String]) -> String {
         q.push_str(":*");
     }
     q
+}
+
+/// `e.search` matches `words` (PostgreSQL). With more than one word and a
+/// prefix last, the GIN index is asked for the whole words only and the prefix
+/// is checked on the rows it yields (`ts_match_vq` is `@@` as a function, which
+/// the planner does not take to the index): a prefix is a partial match, which
+/// GIN answers by collecting every matching entry of every term it starts,
+/// tens of thousands for a common one, before intersecting.
+fn push_ts_match(sql: &mut Sql, words: &[String]) {
+    let n = words.len();
+    if prefix_last(words) && n > 1 {
+        sql.push("e.search @@ to_tsquery('simple', ")
+            .bind(words[..n - 1].join(" & "))
+            .push(") AND ts_match_vq(e.search, to_tsquery('simple', ")
+            .bind(ts_query(words))
+            .push("))");
+    } else {
+        sql.push("e.search @@ to_tsquery('simple', ")
+            .bind(ts_query(words))
+            .push(")");
+    }
 }
 
 /// SQL with `?` placeholders and their values; numbered (`$1`) for PostgreSQL.
@@ -202,7 +284,8 @@ const HIT_COLUMNS: &str = "SELECT e.listing_id, e.slug, e.name, e.category, e.su
     e.publisher_slug, e.publisher_name, e.verified, e.verification_lapsed, e.version_id, \
     e.version, e.risk, e.pricing, e.tool_count, e.published_at";
 
-/// The filters of `q` as `AND …` conditions on `e` (catalog_entry).
+/// The filters of `q` as `AND …` conditions on `e` (catalog_entry): column
+/// tests, and a `catalog_facet` lookup only for a name without a bit.
 fn push_filters(sql: &mut Sql, q: &CatalogQuery) {
     if let Some(c) = q.category.as_deref() {
         sql.push(" AND e.category = ").bind(c.to_owned());
@@ -225,24 +308,88 @@ fn push_filters(sql: &mut Sql, q: &CatalogQuery) {
         .bind(value)
         .push(" AND f.listing_id = e.listing_id)");
     };
+    let mask = |sql: &mut Sql, column: &str, not: bool, bit: i64| {
+        sql.push(&format!(" AND ({column} & "))
+            .bind(bit)
+            .push(if not { ") = 0" } else { ") <> 0" });
+    };
     if let Some(c) = q.capability.as_deref() {
-        facet(sql, false, format!("cap:{c}"));
+        match bit(&CATALOG_CAPABILITIES, c) {
+            Some(b) => mask(sql, "e.caps", false, b),
+            None => facet(sql, false, format!("cap:{c}")),
+        }
     }
     if let Some(c) = q.without_capability.as_deref() {
-        facet(sql, true, format!("cap:{c}"));
+        match bit(&CATALOG_CAPABILITIES, c) {
+            Some(b) => mask(sql, "e.caps", true, b),
+            None => facet(sql, true, format!("cap:{c}")),
+        }
     }
     if let Some(p) = q.pricing.as_deref() {
-        facet(sql, false, format!("price:{p}"));
+        match bit(&PRICE_BITS, p) {
+            Some(b) => mask(sql, "e.prices", false, b),
+            None => facet(sql, false, format!("price:{p}")),
+        }
     }
+}
+
+fn has_filters(q: &CatalogQuery) -> bool {
+    q.category.is_some()
+        || q.max_risk.is_some()
+        || q.verified_only
+        || q.capability.is_some()
+        || q.without_capability.is_some()
+        || q.pricing.is_some()
+}
+
+/// What walks the catalog for a search's page and count.
+enum Driver {
+    /// The text's matches. On SQLite they come out of FTS5 newest first
+    /// (rowid = `doc`), so a page stops early whatever the share of matches.
+    Text(Vec<String>),
+    /// A rare facet's rows (`catalog_facet`, newest first by `(facet, doc)`).
+    Facet(String),
+    /// Every listing: newest first by `doc` (the SQLite rowid, the PostgreSQL
+    /// primary key), by name through its index, or a category through its
+    /// index, which carries every filter column.
+    All,
+}
+
+/// `SELECT COUNT(*) AS n` over at most `cap` rows of `inner` (a `SELECT 1 AS
+/// one …` without its LIMIT).
+fn capped_count(inner: &Sql, cap: u64) -> Sql {
+    let mut c = Sql::default();
+    c.push("SELECT COUNT(*) AS n FROM (").push(&inner.text);
+    c.values = inner.values.clone();
+    c.push(" LIMIT ").bind(cap as i64).push(") t");
+    c
 }
 
 impl Store {
     /// One page of the public catalog: listings whose live version matches
     /// `q`, with the number of matches (counted up to
-    /// [`CatalogPage::COUNT_CAP`]) and whether another page follows. Two
-    /// statements: the page (one row more than a page, to know about the next)
-    /// and the capped count.
+    /// [`CatalogPage::COUNT_CAP`]) and whether another page follows.
+    ///
+    /// What drives the search is chosen so that it stops early: text counts
+    /// its matches first (up to the cap: a word in more matches is not ranked
+    /// but listed newest first, straight from the index); without text, a
+    /// capability or pricing model held by few listings drives through
+    /// `catalog_facet`, else the listings are walked newest first (or by
+    /// name), every filter a column test. Then the page (one row more than a
+    /// page, to know about the next) and the capped count, unless the first
+    /// count already is the answer (text and no filter).
     pub async fn search_catalog(&self, q: &CatalogQuery) -> Result<CatalogPage> {
+        self.search_catalog_tuned(q, SearchTuning::default()).await
+    }
+
+    /// [`Store::search_catalog`] with the thresholds that choose its plan
+    /// (tests run every plan on the same data; the results do not change).
+    #[doc(hidden)]
+    pub async fn search_catalog_tuned(
+        &self,
+        q: &CatalogQuery,
+        tuning: SearchTuning,
+    ) -> Result<CatalogPage> {
         let page = q.page.max(1);
         let size = q.page_size.clamp(1, 100);
         let mut out = CatalogPage {
@@ -260,134 +407,168 @@ impl Store {
             return Ok(out);
         }
         let pg = self.engine == Engine::Postgres;
-        let tx = self.read_tx(RowScope::Public).await?;
+        // No transaction and no scope: the catalog rows are public and read in
+        // any scope (migration 17), so the statements go straight to the pool,
+        // as they do on SQLite (two or three statements; a write between them
+        // may show in one and not the other, as it may between two pages).
+        let tx = crate::ReadConn::Pool(self.db.clone());
+        let count_cap = CatalogPage::COUNT_CAP + 1;
 
-        // A word in more than COUNT_CAP listings (first statement: the text
-        // alone, counted up to the cap) is "common": ranking every match would
-        // cost a full scan of its matches (bm25 / ts_rank for tens of
-        // thousands of rows), so such searches walk the listings newest first
-        // and test each for the text instead, stopping at the page.
-        let common = match &words {
-            None => false,
+        // The text alone, counted up to the cap. A text in more than COUNT_CAP
+        // listings is "common": ranking every match would cost a pass over
+        // all of them (bm25 / ts_rank for tens of thousands of rows), so it is
+        // listed newest first instead.
+        let mut text_count = None;
+        let driver = match words {
             Some(w) => {
                 let mut c = Sql::default();
                 if pg {
-                    c.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM catalog_entry WHERE search @@ to_tsquery('simple', ")
-                        .bind(ts_query(w))
-                        .push(")");
+                    c.push("SELECT 1 AS one FROM catalog_entry e WHERE ");
+                    push_ts_match(&mut c, &w);
                 } else {
-                    c.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
-                        .bind(fts5_query(w));
+                    c.push("SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
+                        .bind(fts5_query(&w));
                 }
-                c.push(" LIMIT ")
-                    .bind(CatalogPage::COUNT_CAP as i64 + 1)
-                    .push(") t");
-                let n = Count::find_by_statement(c.statement(self.engine))
+                let n =
+                    Count::find_by_statement(capped_count(&c, count_cap).statement(self.engine))
+                        .one(&tx)
+                        .await?
+                        .map_or(0, |c| c.n.max(0) as u64);
+                text_count = Some(n);
+                Driver::Text(w)
+            }
+            None => {
+                // The rarest of the capability and the pricing model asked
+                // for, if it is rare enough.
+                let mut best: Option<(u64, String)> = None;
+                let facets = [
+                    q.capability.as_deref().map(|c| format!("cap:{c}")),
+                    q.pricing.as_deref().map(|p| format!("price:{p}")),
+                ];
+                for f in facets.into_iter().flatten() {
+                    let mut c = Sql::default();
+                    c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
+                        .bind(f.clone());
+                    let n = Count::find_by_statement(
+                        capped_count(&c, tuning.facet_drive_max + 1).statement(self.engine),
+                    )
                     .one(&tx)
                     .await?
-                    .map_or(0, |c| c.n);
-                n > CatalogPage::COUNT_CAP as i64
+                    .map_or(0, |c| c.n.max(0) as u64);
+                    if n <= tuning.facet_drive_max && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                        best = Some((n, f));
+                    }
+                }
+                match best {
+                    Some((_, f)) => Driver::Facet(f),
+                    None => Driver::All,
+                }
             }
         };
-        out.ranked = words.is_some() && q.sort == CatalogSort::Relevance && !common;
+        let common = text_count.is_some_and(|n| n > CatalogPage::COUNT_CAP);
+        out.ranked = text_count.is_some() && q.sort == CatalogSort::Relevance && !common;
 
         let mut from = Sql::default();
-        match (&words, pg, common) {
-            (Some(w), false, false) => {
-                // Few matches: the full-text match drives the join.
+        // The expression "newest first" orders by, for this driver.
+        let newest = match (&driver, pg) {
+            (Driver::Text(w), false) => {
+                // FTS5 drives (its rowid is `doc`): newest first is the
+                // index's own order, so a page of a common word reads only
+                // the matches up to the page.
                 from.push(
                     " FROM catalog_fts CROSS JOIN catalog_entry e ON e.doc = catalog_fts.rowid \
                      WHERE catalog_fts MATCH ",
                 )
                 .bind(fts5_query(w));
+                "catalog_fts.rowid DESC"
             }
-            (Some(w), false, true) => {
-                // Many matches: the listings' order drives; each is probed.
-                from.push(
-                    " FROM catalog_entry e WHERE EXISTS (SELECT 1 FROM catalog_fts \
-                     WHERE catalog_fts MATCH ",
-                )
-                .bind(fts5_query(w))
-                .push(" AND catalog_fts.rowid = e.doc)");
+            (Driver::Text(w), true) => {
+                // Inline (not a joined function scan), so the planner sees a
+                // constant and can use the GIN index (migration 17 lets it
+                // under row-level security).
+                from.push(" FROM catalog_entry e WHERE ");
+                push_ts_match(&mut from, w);
+                "e.doc DESC"
             }
-            (Some(w), true, _) => {
-                // The query inline (not a joined function scan), so the
-                // planner sees a constant and can use the GIN index.
-                from.push(" FROM catalog_entry e WHERE e.search @@ to_tsquery('simple', ")
-                    .bind(ts_query(w))
-                    .push(")");
+            (Driver::Facet(f), _) => {
+                if pg {
+                    // Fenced (OFFSET 0), so the planner cannot turn the join
+                    // around and walk every listing newest first, probing the
+                    // facet for each.
+                    from.push(" FROM (SELECT doc FROM catalog_facet WHERE facet = ")
+                        .bind(f.clone())
+                        .push(" OFFSET 0) d JOIN catalog_entry e ON e.doc = d.doc WHERE 1 = 1");
+                } else {
+                    from.push(
+                        " FROM catalog_facet d CROSS JOIN catalog_entry e ON e.doc = d.doc \
+                         WHERE d.facet = ",
+                    )
+                    .bind(f.clone());
+                }
+                "d.doc DESC"
             }
-            (None, _, _) => {
+            (Driver::All, _) => {
                 from.push(" FROM catalog_entry e WHERE 1 = 1");
+                "e.doc DESC"
             }
-        }
-        push_filters(&mut from, q);
-        // The count walks the text's matches (stopping at the cap) even when
-        // the page walks the listings (a common word on SQLite): probing the
-        // index per listing until a thousand match costs more than joining
-        // from the matches.
-        let count_from = match (&words, pg, common) {
-            (Some(w), false, true) => {
-                let mut c = Sql::default();
-                c.push(
-                    " FROM catalog_fts CROSS JOIN catalog_entry e ON e.doc = catalog_fts.rowid \
-                     WHERE catalog_fts MATCH ",
-                )
-                .bind(fts5_query(w));
-                push_filters(&mut c, q);
-                c
-            }
-            _ => Sql {
-                text: from.text.clone(),
-                values: from.values.clone(),
-            },
         };
+        push_filters(&mut from, q);
+        if pg && text_count.is_some() && !common {
+            // At most COUNT_CAP matches: all of them from the GIN index, then
+            // sorted. Fenced (OFFSET 0), so a planner that overestimates a
+            // rare word cannot choose to walk every listing newest first
+            // instead, testing each.
+            let mut fenced = Sql::default();
+            fenced
+                .push(" FROM (SELECT e.*")
+                .push(&from.text)
+                .push(" OFFSET 0) e");
+            fenced.values = std::mem::take(&mut from.values);
+            from = fenced;
+        }
 
         let order = match (q.sort, out.ranked, pg) {
             (CatalogSort::Relevance, true, false) => {
                 // Weights follow the FTS5 columns: name, publisher, tools, body.
-                " ORDER BY bm25(catalog_fts, 10.0, 5.0, 3.0, 1.0), e.published_at DESC, e.listing_id DESC"
+                format!(" ORDER BY bm25(catalog_fts, 10.0, 5.0, 3.0, 1.0), {newest}")
             }
             (CatalogSort::Relevance, true, true) => {
-                " ORDER BY ts_rank(e.search, to_tsquery('simple', ?)) DESC, e.published_at DESC, e.listing_id DESC"
+                format!(" ORDER BY ts_rank(e.search, to_tsquery('simple', ?)) DESC, {newest}")
             }
-            (CatalogSort::Name, _, _) => " ORDER BY e.name_key, e.listing_id",
-            _ => " ORDER BY e.published_at DESC, e.listing_id DESC",
+            (CatalogSort::Name, _, _) => " ORDER BY e.name_key, e.listing_id".to_owned(),
+            _ => format!(" ORDER BY {newest}"),
         };
 
         let offset = i64::from(page - 1) * i64::from(size);
         let mut select = Sql::default();
-        select.push(HIT_COLUMNS).push(&from.text).push(order);
+        select.push(HIT_COLUMNS).push(&from.text).push(&order);
         select.values = from.values.clone();
-        if pg && out.ranked && q.sort == CatalogSort::Relevance {
+        if let (true, true, Driver::Text(w)) = (pg, out.ranked, &driver) {
             // The ORDER BY's own to_tsquery placeholder comes last.
-            select
-                .values
-                .push(ts_query(words.as_deref().unwrap_or_default()).into());
+            select.values.push(ts_query(w).into());
         }
         select
             .push(" LIMIT ")
             .bind(i64::from(size) + 1)
             .push(" OFFSET ")
             .bind(offset);
-
-        let mut count = Sql::default();
-        count
-            .push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one")
-            .push(&count_from.text);
-        count.values = count_from.values;
-        count
-            .push(" LIMIT ")
-            .bind(CatalogPage::COUNT_CAP as i64 + 1)
-            .push(") t");
-
         let rows = HitRow::find_by_statement(select.statement(self.engine))
             .all(&tx)
             .await?;
-        let n = Count::find_by_statement(count.statement(self.engine))
-            .one(&tx)
-            .await?
-            .map_or(0, |c| c.n.max(0) as u64);
+
+        // The count: the text's own count when nothing else filters.
+        let n = match text_count {
+            Some(n) if !has_filters(q) => n,
+            _ => {
+                let mut inner = Sql::default();
+                inner.push("SELECT 1 AS one").push(&from.text);
+                inner.values = from.values.clone();
+                Count::find_by_statement(capped_count(&inner, count_cap).statement(self.engine))
+                    .one(&tx)
+                    .await?
+                    .map_or(0, |c| c.n.max(0) as u64)
+            }
+        };
         tx.commit().await?;
 
         out.total_capped = n > CatalogPage::COUNT_CAP;
@@ -548,23 +729,11 @@ fn risk_and_capabilities(
     (RISK_TIERS[rank.unwrap_or(2) as usize], caps)
 }
 
-async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[String]) -> Result<()> {
-    // Out with the old rows.
-    if engine == Engine::Sqlite {
-        let mut q = Sql::default();
-        q.push("DELETE FROM catalog_fts WHERE rowid IN (SELECT doc FROM catalog_entry WHERE listing_id IN ")
-            .bind_list(ids)
-            .push(")");
-        exec(conn, engine, &q).await?;
-    }
-    for table in ["catalog_facet", "catalog_entry"] {
-        let mut q = Sql::default();
-        q.push(&format!("DELETE FROM {table} WHERE listing_id IN "))
-            .bind_list(ids);
-        exec(conn, engine, &q).await?;
-    }
-
-    // The live version of each listing: its latest published one.
+/// The live (latest published) version of each of `ids` that has one.
+async fn live_versions(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, LiveRow>> {
     let versions: Vec<LiveRow> = listing_version::Entity::find()
         .select_only()
         .columns([
@@ -583,7 +752,7 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
         .await?;
     let mut live: HashMap<String, LiveRow> = HashMap::new();
     for v in versions {
-        let key = |v: &LiveRow| (v.published_at.unwrap_or(v.created_at), v.id.clone());
+        let key = |v: &LiveRow| (v.published_at(), v.id.clone());
         match live.get(&v.listing_id) {
             Some(cur) if key(cur) >= key(&v) => {}
             _ => {
@@ -591,11 +760,139 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
             }
         }
     }
+    Ok(live)
+}
+
+impl LiveRow {
+    fn published_at(&self) -> i64 {
+        self.published_at.unwrap_or(self.created_at)
+    }
+}
+
+async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[String]) -> Result<()> {
+    // Out with the old rows.
+    if engine == Engine::Sqlite {
+        let mut q = Sql::default();
+        q.push("DELETE FROM catalog_fts WHERE rowid IN (SELECT doc FROM catalog_entry WHERE listing_id IN ")
+            .bind_list(ids)
+            .push(")");
+        exec(conn, engine, &q).await?;
+    }
+    for table in ["catalog_facet", "catalog_entry"] {
+        let mut q = Sql::default();
+        q.push(&format!("DELETE FROM {table} WHERE listing_id IN "))
+            .bind_list(ids);
+        exec(conn, engine, &q).await?;
+    }
+    let live = live_versions(conn, ids).await?;
     if live.is_empty() {
         return Ok(());
     }
+
+    // Each listing's place in "newest first", among the catalog rows of
+    // listings published in the same millisecond (rarely any).
+    let mut by_time: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for (id, v) in &live {
+        by_time
+            .entry(v.published_at())
+            .or_default()
+            .push(id.clone());
+    }
+    #[derive(FromQueryResult)]
+    struct Placed {
+        id: String,
+        published_at: i64,
+        doc: i64,
+    }
+    let mut q = Sql::default();
+    q.push("SELECT listing_id AS id, published_at, doc FROM catalog_entry WHERE published_at IN (");
+    for (i, t) in by_time.keys().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*t);
+    }
+    q.push(")");
+    let mut placed: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for p in Placed::find_by_statement(q.statement(engine))
+        .all(conn)
+        .await?
+    {
+        placed
+            .entry(p.published_at)
+            .or_default()
+            .push((p.id, p.doc));
+    }
+    let mut docs: HashMap<String, i64> = HashMap::new();
+    for (t, new) in by_time {
+        let existing = placed.remove(&t).unwrap_or_default();
+        docs.extend(place(t, existing, new)?);
+    }
+
+    let live_ids: Vec<String> = live.keys().cloned().collect();
+    write_rows(conn, engine, &live_ids, &live, &docs).await
+}
+
+/// `doc` values for the listings `new`, all published at `t`, among the rows
+/// `existing` (listing id, doc) already published at `t`: in listing id order,
+/// between their neighbours, spread over the free room (spaced, and offset
+/// within each one's share by a hash of the id, so two transactions that each
+/// place one listing in the same millisecond hardly ever pick the same value).
+/// Existing rows keep their value (they may belong to another organization,
+/// which this transaction may not write). Rows of the old numbering (a catalog
+/// being rebuilt) are ignored: they are rewritten in the same rebuild.
+fn place(t: i64, existing: Vec<(String, i64)>, mut new: Vec<String>) -> Result<Vec<(String, i64)>> {
+    let base = doc_key(t)?;
+    let room = 1i64 << TIE_BITS;
+    let mut existing: Vec<(String, i64)> = existing
+        .into_iter()
+        .filter(|(_, d)| (base..base + room).contains(d))
+        .map(|(id, d)| (id, d - base))
+        .collect();
+    existing.sort();
+    new.sort();
+    let mut out = Vec::with_capacity(new.len());
+    let mut rest = new.as_slice();
+    // The gaps: before the first existing row, between two, after the last.
+    for i in 0..=existing.len() {
+        let lo = if i == 0 { -1 } else { existing[i - 1].1 };
+        let hi = existing.get(i).map_or(room, |e| e.1);
+        let n = match existing.get(i) {
+            Some((next, _)) => rest.iter().take_while(|id| *id < next).count(),
+            None => rest.len(),
+        };
+        let (here, after) = rest.split_at(n);
+        rest = after;
+        if here.is_empty() {
+            continue;
+        }
+        let free = hi - lo - 1;
+        let share = free / here.len() as i64;
+        if share < 1 {
+            return Err(crate::StoreError::Corrupt(format!(
+                "no room left in the catalog order for listings published at {t}"
+            )));
+        }
+        for (k, id) in here.iter().enumerate() {
+            let jitter = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            }) % share as u64;
+            out.push((id.clone(), base + lo + 1 + k as i64 * share + jitter as i64));
+        }
+    }
+    Ok(out)
+}
+
+/// Inserts the catalog rows of `ids` (each has a live version and a `doc`).
+async fn write_rows(
+    conn: &impl ConnectionTrait,
+    engine: Engine,
+    ids: &[String],
+    live: &HashMap<String, LiveRow>,
+    docs: &HashMap<String, i64>,
+) -> Result<()> {
     let listings = listing::Entity::find()
-        .filter(listing::Column::Id.is_in(live.keys().cloned()))
+        .filter(listing::Column::Id.is_in(ids.iter().cloned()))
         .all(conn)
         .await?;
     let orgs: HashMap<String, organization::Model> = organization::Entity::find()
@@ -605,7 +902,11 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
         .into_iter()
         .map(|o| (o.id.clone(), o))
         .collect();
-    let version_ids: Vec<String> = live.values().map(|v| v.id.clone()).collect();
+    let version_ids: Vec<String> = ids
+        .iter()
+        .filter_map(|id| live.get(id))
+        .map(|v| v.id.clone())
+        .collect();
     let mut tools: HashMap<String, Vec<String>> = HashMap::new();
     let tool_rows: Vec<(String, String)> = tool::Entity::find()
         .select_only()
@@ -636,14 +937,19 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
     entries.push(
         "INSERT INTO catalog_entry (listing_id, org_id, slug, name, name_key, category, summary, \
          description, publisher_slug, publisher_name, verified, verification_lapsed, version_id, \
-         version, risk, risk_rank, pricing, tool_count, tool_names, published_at",
+         version, risk, risk_rank, pricing, tool_count, tool_names, published_at, doc, caps, \
+         prices",
     );
     entries.push(if pg { ", search) VALUES " } else { ") VALUES " });
     let mut facets = Sql::default();
-    facets.push("INSERT INTO catalog_facet (facet, listing_id, org_id) VALUES ");
+    facets.push("INSERT INTO catalog_facet (facet, listing_id, org_id, doc) VALUES ");
     let (mut n_entries, mut n_facets) = (0, 0);
     for l in &listings {
-        let (Some(v), Some(o)) = (live.get(&l.id), orgs.get(&l.org_id)) else {
+        let (Some(v), Some(o), Some(doc)) = (
+            live.get(&l.id),
+            orgs.get(&l.org_id),
+            docs.get(&l.id).copied(),
+        ) else {
             continue;
         };
         let names = tools.get(&v.id).map(Vec::as_slice).unwrap_or_default();
@@ -658,6 +964,7 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
                 .filter(|p| k.contains(*p))
                 .collect(),
         };
+        let paid = pricing.iter().any(|p| *p != PlanKind::Free.as_str());
         if n_entries > 0 {
             entries.push(", ");
         }
@@ -702,7 +1009,27 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
             .push(", ")
             .bind(names.join(" "))
             .push(", ")
-            .bind(v.published_at.unwrap_or(v.created_at));
+            .bind(v.published_at())
+            .push(", ")
+            .bind(doc)
+            .push(", ")
+            .bind(
+                caps.iter()
+                    .filter_map(|c| bit(&CATALOG_CAPABILITIES, c))
+                    .fold(0, |m, b| m | b),
+            )
+            .push(", ")
+            .bind(
+                pricing
+                    .iter()
+                    .filter_map(|p| bit(&PRICE_BITS, p))
+                    .fold(0, |m, b| m | b)
+                    | if paid {
+                        bit(&PRICE_BITS, "paid").unwrap_or(0)
+                    } else {
+                        0
+                    },
+            );
         if pg {
             let body = format!("{} {}", l.summary, l.description);
             let tool_text = names.join(" ");
@@ -735,6 +1062,8 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
                 .bind(l.id.clone())
                 .push(", ")
                 .bind(l.org_id.clone())
+                .push(", ")
+                .bind(doc)
                 .push(")");
         };
         for c in &caps {
@@ -743,7 +1072,7 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
         for p in &pricing {
             add(format!("price:{p}"));
         }
-        if pricing.iter().any(|p| *p != PlanKind::Free.as_str()) {
+        if paid {
             add("price:paid".to_owned());
         }
     }
@@ -792,6 +1121,42 @@ mod tests {
         let one = search_words("x");
         assert_eq!(fts5_query(&one), r#""x""#, "one letter is no prefix");
         assert_eq!(ts_query(&one), "x");
+    }
+
+    #[test]
+    fn places_keep_listing_id_order_and_leave_existing_rows_alone() {
+        let ids = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let base = doc_key(5).unwrap();
+        // Alone in its millisecond.
+        let one = place(5, vec![], ids(&["m"])).unwrap();
+        assert_eq!(one.len(), 1);
+        assert!((base..base + (1 << TIE_BITS)).contains(&one[0].1));
+        // Around existing rows (and ignoring rows of an old numbering).
+        let existing = vec![
+            ("d".to_owned(), one[0].1 - 7),
+            ("p".to_owned(), one[0].1),
+            ("x".to_owned(), 3),
+        ];
+        let new = place(5, existing.clone(), ids(&["z", "a", "n", "o", "e"])).unwrap();
+        let mut all: Vec<(String, i64)> = existing[..2].iter().cloned().chain(new).collect();
+        all.sort_by_key(|(_, d)| *d);
+        assert_eq!(
+            all.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+            ["a", "d", "e", "n", "o", "p", "z"]
+        );
+        assert!(
+            all.iter()
+                .all(|(_, d)| (base..base + (1 << TIE_BITS)).contains(d))
+        );
+        // No room between two neighbours: an error, not a wrong order.
+        let tight = vec![("a".to_owned(), base + 1), ("c".to_owned(), base + 2)];
+        assert!(place(5, tight, ids(&["b"])).is_err());
+        // Times the order cannot hold.
+        assert!(doc_key(-1).is_err() && doc_key(1 << 43).is_err());
+        assert_eq!(
+            doc_key(1_795_000_000_000).unwrap() >> TIE_BITS,
+            1_795_000_000_000
+        );
     }
 
     #[test]

@@ -49,6 +49,31 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Runs one statement as the database's owner (the superuser on
+    /// PostgreSQL; the store's own connection on SQLite), outside any
+    /// transaction: maintenance such as `VACUUM ANALYZE` after a bulk load.
+    pub async fn as_owner(&self, sql: &str) {
+        let Some((admin_url, name)) = &self.pg_drop else {
+            self.store
+                .execute_raw(sql)
+                .await
+                .expect("as owner (SQLite)");
+            return;
+        };
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        let admin = Database::connect(url.as_str())
+            .await
+            .expect("connect as the superuser");
+        admin
+            .execute_unprepared(sql)
+            .await
+            .expect("as owner (PostgreSQL)");
+        admin.close().await.ok();
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.pg_drop.take() {

@@ -347,3 +347,46 @@ async fn the_public_sees_published_listings_only() {
     // The system scope (counts) sees both.
     assert_eq!(s.counts().await.unwrap().listings, 2);
 }
+
+/// The catalog's search rows are public by construction (only listings with a
+/// published version have them), so they are readable in every scope: a
+/// scope-dependent read condition would keep PostgreSQL off the full-text
+/// index (migration 17). Writing them still takes the owner's or the system
+/// scope.
+#[tokio::test]
+async fn catalog_rows_are_read_in_any_scope_and_written_only_by_their_owner() {
+    let Some(db) = postgres().await else { return };
+    let s = &db.store;
+    store::testing::bulk_catalog(s, 3, 11).await.unwrap();
+    let entries = "SELECT count(*) FROM catalog_entry";
+    let facets = "SELECT count(*) FROM catalog_facet";
+    // No scope named: every row reads.
+    assert_eq!(raw_count(s, entries).await.unwrap(), 3);
+    assert!(raw_count(s, facets).await.unwrap() >= 3);
+    // No scope named: nothing changes, nothing is added.
+    for sql in [
+        "DELETE FROM catalog_entry",
+        "DELETE FROM catalog_facet",
+        "UPDATE catalog_entry SET name = 'defaced'",
+        "UPDATE catalog_facet SET facet = 'cap:defaced'",
+    ] {
+        assert_eq!(s.execute_raw(sql).await.unwrap(), 0, "{sql}");
+    }
+    let insert = s
+        .execute_raw(
+            "INSERT INTO catalog_facet (facet, listing_id, org_id, doc) \
+             VALUES ('cap:x', 'l', 'someone', 1)",
+        )
+        .await;
+    assert!(insert.is_err(), "an unscoped insert is refused");
+    assert_eq!(raw_count(s, entries).await.unwrap(), 3);
+    assert_eq!(
+        raw_count(
+            s,
+            "SELECT count(*) FROM catalog_entry WHERE name = 'defaced'"
+        )
+        .await
+        .unwrap(),
+        0
+    );
+}

@@ -673,3 +673,318 @@ async fn odd_input_is_only_ever_words() {
         assert!(slugs(s, text("***")).await.is_empty(), "no word, no match");
     }
 }
+
+/// A listing of the random catalog, as the reference sees it.
+#[derive(Clone, Debug)]
+struct Spec {
+    slug: String,
+    name: String,
+    publisher: String,
+    verified: bool,
+    category: &'static str,
+    description: String,
+    /// (name, risk, capabilities)
+    tools: Vec<(String, &'static str, Vec<&'static str>)>,
+    plans: Vec<PlanKind>,
+    published_at: i64,
+}
+
+const VOCAB: &[&str] = &[
+    "alpha", "bravo", "cargo", "delta", "echo", "fox", "golf", "hotel", "india", "jolt", "kilo",
+    "lima", "mike", "nova", "oscar", "papa", "quokka",
+];
+const SPEC_CATEGORIES: &[&str] = &["communication", "productivity", "developer-tools"];
+const SPEC_CAPS: &[&str] = &[
+    "read_data",
+    "write_data",
+    "financial",
+    "destructive",
+    "telepathy",
+];
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
+
+fn random_catalog(rng: &mut Rng, n: usize) -> Vec<Spec> {
+    (0..n)
+        .map(|i| {
+            let tools = (0..1 + rng.below(3))
+                .map(|t| {
+                    let caps = (0..rng.below(3)).map(|_| rng.pick(SPEC_CAPS)).collect();
+                    (
+                        format!("{}_{}{t}", rng.pick(VOCAB), rng.pick(VOCAB)),
+                        rng.pick(&store::RISK_TIERS),
+                        caps,
+                    )
+                })
+                .collect();
+            let mut plans: Vec<PlanKind> = Vec::new();
+            for _ in 0..rng.below(3) {
+                let k = rng.pick(&PlanKind::ALL);
+                if !plans.contains(&k) {
+                    plans.push(k);
+                }
+            }
+            Spec {
+                slug: format!("r-{i}"),
+                name: format!("{} {}", rng.pick(VOCAB), rng.pick(VOCAB)),
+                publisher: format!("{} Labs", rng.pick(VOCAB)),
+                verified: rng.below(2) == 0,
+                category: rng.pick(SPEC_CATEGORIES),
+                description: (0..4)
+                    .map(|_| rng.pick(VOCAB))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                tools,
+                plans,
+                // Few distinct times: many listings share a millisecond.
+                published_at: 1_000 + rng.below(8) as i64,
+            }
+        })
+        .collect()
+}
+
+async fn seed_spec(s: &Store, x: &Spec) -> ListingId {
+    let org = Org {
+        id: OrgId::new(),
+        slug: format!("pub-{}", x.slug),
+        name: x.publisher.clone(),
+        kind: OrgKind::Publisher,
+        verified_domain: x.verified.then(|| format!("{}.example", x.slug)),
+        created_at: now_ms(),
+        verification_lapsed_at: None,
+    };
+    let listing = Listing {
+        id: ListingId::new(),
+        org_id: org.id,
+        slug: x.slug.clone(),
+        name: x.name.clone(),
+        category: x.category.into(),
+        summary: "Helps your team.".into(),
+        description: x.description.clone(),
+        homepage: None,
+        support_contact: None,
+        privacy_url: None,
+        data_use: String::new(),
+        capabilities: vec![],
+        egress: vec![],
+        created_at: now_ms(),
+        updated_at: now_ms(),
+    };
+    let list = serde_json::json!({
+        "tools": x.tools.iter().map(|t| serde_json::json!({"name": t.0})).collect::<Vec<_>>()
+    });
+    let worst = x
+        .tools
+        .iter()
+        .map(|t| store::RISK_TIERS.iter().position(|r| *r == t.1).unwrap())
+        .max()
+        .unwrap_or(0);
+    let v = Version {
+        id: VersionId::new(),
+        listing_id: listing.id,
+        org_id: org.id,
+        version: "1.0.0".into(),
+        state: VersionState::Published,
+        manifest_digest: None,
+        manifest_format: "mcp_tools_list".into(),
+        created_at: x.published_at,
+        submitted_at: Some(x.published_at),
+        published_at: Some(x.published_at),
+        manifest: Manifest::from_tools_list_json(list.to_string().as_bytes()).unwrap(),
+        declared: Default::default(),
+        screening: Some(Screening {
+            ruleset: "test".into(),
+            risk: store::RISK_TIERS[worst].into(),
+            report: serde_json::json!({
+                "tools": x.tools.iter().map(|t| serde_json::json!({
+                    "name": t.0, "risk": t.1, "capabilities": t.2
+                })).collect::<Vec<_>>()
+            }),
+        }),
+    };
+    let tx = s.begin_write().await.unwrap();
+    tx.insert_org(&org).await.unwrap();
+    tx.insert_listing(&listing).await.unwrap();
+    tx.insert_version(&v).await.unwrap();
+    let plans: Vec<PricePlan> = x.plans.iter().copied().map(plan).collect();
+    tx.in_org(org.id).replace_plans(v.id, &plans).await.unwrap();
+    tx.commit(audit(), vec![]).await.unwrap();
+    listing.id
+}
+
+/// The words a spec is found by (what either engine's tokenizer makes of it).
+fn tokens(x: &Spec) -> Vec<String> {
+    let mut text = format!(
+        "{} {} Helps your team. {}",
+        x.name, x.publisher, x.description
+    );
+    for t in &x.tools {
+        text.push(' ');
+        text.push_str(&t.0);
+    }
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The slugs a search must find, in order (newest or by name), by brute force.
+fn reference(specs: &[(Spec, ListingId)], q: &CatalogQuery) -> Vec<String> {
+    let words = q
+        .text
+        .as_deref()
+        .map(store::search_words)
+        .unwrap_or_default();
+    let mut found: Vec<&(Spec, ListingId)> = specs
+        .iter()
+        .filter(|(x, _)| {
+            let toks = tokens(x);
+            let text = words.iter().enumerate().all(|(i, w)| {
+                if i + 1 == words.len() && w.chars().count() >= 2 {
+                    toks.iter().any(|t| t.starts_with(w.as_str()))
+                } else {
+                    toks.iter().any(|t| t == w)
+                }
+            });
+            let caps: Vec<&str> = x.tools.iter().flat_map(|t| t.2.iter().copied()).collect();
+            let risk = x
+                .tools
+                .iter()
+                .map(|t| store::RISK_TIERS.iter().position(|r| *r == t.1).unwrap())
+                .max()
+                .unwrap();
+            let mut pricing: Vec<&str> = if x.plans.is_empty() {
+                vec!["free"]
+            } else {
+                x.plans.iter().map(|p| p.as_str()).collect()
+            };
+            if pricing.iter().any(|p| *p != "free") {
+                pricing.push("paid");
+            }
+            text && q.category.as_deref().is_none_or(|c| c == x.category)
+                && q.max_risk
+                    .as_deref()
+                    .is_none_or(|r| risk <= store::RISK_TIERS.iter().position(|t| *t == r).unwrap())
+                && (!q.verified_only || x.verified)
+                && q.capability.as_deref().is_none_or(|c| caps.contains(&c))
+                && q.without_capability
+                    .as_deref()
+                    .is_none_or(|c| !caps.contains(&c))
+                && q.pricing.as_deref().is_none_or(|p| pricing.contains(&p))
+        })
+        .collect();
+    match q.sort {
+        CatalogSort::Name => found.sort_by_key(|(x, id)| (x.name.to_lowercase(), id.to_string())),
+        _ => found.sort_by_key(|(x, id)| std::cmp::Reverse((x.published_at, id.to_string()))),
+    }
+    found.into_iter().map(|(x, _)| x.slug.clone()).collect()
+}
+
+fn random_query(rng: &mut Rng) -> CatalogQuery {
+    let maybe = |rng: &mut Rng, xs: &[&str]| (rng.below(3) == 0).then(|| rng.pick(xs).to_owned());
+    let text = match rng.below(4) {
+        0 => None,
+        1 => Some(rng.pick(VOCAB).to_owned()),
+        2 => {
+            let w = rng.pick(VOCAB);
+            Some(w[..2 + rng.below(w.len() - 1)].to_owned())
+        }
+        _ => Some(format!("{} {}", rng.pick(VOCAB), rng.pick(VOCAB))),
+    };
+    CatalogQuery {
+        text,
+        category: maybe(rng, SPEC_CATEGORIES),
+        max_risk: maybe(rng, &store::RISK_TIERS),
+        capability: maybe(rng, SPEC_CAPS),
+        without_capability: maybe(rng, SPEC_CAPS),
+        verified_only: rng.below(4) == 0,
+        pricing: maybe(
+            rng,
+            &["free", "paid", "flat", "per_seat", "usage", "barter"],
+        ),
+        sort: rng.pick(&[
+            CatalogSort::Relevance,
+            CatalogSort::Newest,
+            CatalogSort::Name,
+        ]),
+        page: 1 + rng.below(3) as u32,
+        page_size: 1 + rng.below(6) as u32,
+    }
+}
+
+/// Every plan a search can take (text, a rare facet driving, the listings
+/// walked newest first or by name; ties in publication time) gives what a
+/// brute-force reference gives on a random catalog, on both engines.
+#[tokio::test]
+async fn every_plan_finds_what_a_brute_force_reference_finds() {
+    let mut rng = Rng(7);
+    let catalog = random_catalog(&mut rng, 48);
+    let queries: Vec<CatalogQuery> = (0..250).map(|_| random_query(&mut rng)).collect();
+    let tunings = [
+        store::SearchTuning::default(),
+        store::SearchTuning { facet_drive_max: 0 },
+        store::SearchTuning { facet_drive_max: 6 },
+    ];
+    for db in engines().await {
+        let s = &db.store;
+        let mut specs = Vec::new();
+        for x in &catalog {
+            specs.push((x.clone(), seed_spec(s, x).await));
+        }
+        for q in &queries {
+            let want = reference(&specs, q);
+            let first = s.search_catalog(q).await.unwrap();
+            for t in tunings {
+                let page = s.search_catalog_tuned(q, t).await.unwrap();
+                let e = db.engine();
+                assert_eq!(page, first, "{q:?} with {t:?} on {e:?}");
+                assert_eq!(page.total as usize, want.len(), "{q:?} on {e:?}");
+                let from = ((q.page - 1) * q.page_size) as usize;
+                let expected: Vec<&String> =
+                    want.iter().skip(from).take(q.page_size as usize).collect();
+                let got: Vec<&String> = page.hits.iter().map(|h| &h.slug).collect();
+                if page.ranked {
+                    // Ranked by bm25 / ts_rank: the reference knows the set only.
+                    let mut all = s
+                        .search_catalog(&CatalogQuery {
+                            page: 1,
+                            page_size: 100,
+                            ..q.clone()
+                        })
+                        .await
+                        .unwrap()
+                        .hits
+                        .into_iter()
+                        .map(|h| h.slug)
+                        .collect::<Vec<_>>();
+                    all.sort();
+                    let mut w = want.clone();
+                    w.sort();
+                    assert_eq!(all, w, "{q:?} on {e:?}");
+                } else {
+                    assert_eq!(got, expected, "{q:?} on {e:?}");
+                }
+                assert_eq!(
+                    page.has_next,
+                    want.len() > from + q.page_size as usize,
+                    "{q:?}"
+                );
+            }
+        }
+    }
+}
