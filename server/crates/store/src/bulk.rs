@@ -4,18 +4,19 @@
 
 use crate::Store;
 
-/// A deterministic generator (splitmix64) for bulk test data.
-struct Rng(u64);
+/// A deterministic generator (splitmix64) for bulk and randomized test data:
+/// the same seed gives the same catalog on every machine.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
     /// Skewed towards the front of a list (word frequencies).
@@ -24,7 +25,7 @@ impl Rng {
         let b = self.below(n);
         a.min(b).min(self.below(n))
     }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+    pub fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
         xs[self.below(xs.len())]
     }
 }

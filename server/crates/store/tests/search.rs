@@ -8,6 +8,7 @@ use domain::manifest::Manifest;
 use domain::org::OrgKind;
 use domain::pricing::{BillingPeriod, PlanKind, PricePlan};
 use domain::{ListingId, OrgId, VersionId};
+use store::bulk::Rng;
 use store::records::{CatalogPage, CatalogQuery, CatalogSort, Listing, Org, Screening, Version};
 use store::testing::engines;
 use store::{Store, now_ms};
@@ -16,17 +17,17 @@ fn audit() -> AuditRecord {
     AuditRecord::new(Actor::System, "test", "test", "t1")
 }
 
-struct Tool(&'static str, &'static str, &'static [&'static str]);
+struct Tool<'a>(&'a str, &'a str, &'a [&'a str]);
 
-struct Seed {
-    slug: &'static str,
-    name: &'static str,
-    publisher: &'static str,
+struct Seed<'a> {
+    slug: &'a str,
+    name: &'a str,
+    publisher: &'a str,
     verified: bool,
-    category: &'static str,
-    description: &'static str,
-    tools: &'static [Tool],
-    plans: &'static [PlanKind],
+    category: &'a str,
+    description: &'a str,
+    tools: &'a [Tool<'a>],
+    plans: &'a [PlanKind],
     published_at: i64,
 }
 
@@ -83,7 +84,7 @@ fn new_version(l: &Listing, v: &str, tools: &[Tool], state: VersionState, at: i6
     }
 }
 
-async fn seed(s: &Store, x: &Seed) -> Seeded {
+async fn seed(s: &Store, x: &Seed<'_>) -> Seeded {
     let org = Org {
         id: OrgId::new(),
         slug: format!("pub-{}", x.slug),
@@ -130,7 +131,7 @@ async fn seed(s: &Store, x: &Seed) -> Seeded {
     }
 }
 
-const SLACK: Seed = Seed {
+const SLACK: Seed<'static> = Seed {
     slug: "slack-messenger",
     name: "Slack Messenger",
     publisher: "Chatty Corp",
@@ -144,7 +145,7 @@ const SLACK: Seed = Seed {
     plans: &[PlanKind::Usage],
     published_at: 1_000,
 };
-const FETCH: Seed = Seed {
+const FETCH: Seed<'static> = Seed {
     slug: "web-fetch",
     name: "Web Fetch",
     publisher: "Fetchers",
@@ -155,7 +156,7 @@ const FETCH: Seed = Seed {
     plans: &[],
     published_at: 2_000,
 };
-const PAY: Seed = Seed {
+const PAY: Seed<'static> = Seed {
     slug: "payments-bridge",
     name: "Payments Bridge",
     publisher: "Moneybags",
@@ -169,7 +170,7 @@ const PAY: Seed = Seed {
     plans: &[PlanKind::Flat, PlanKind::Free],
     published_at: 3_000,
 };
-const DRAFT: Seed = Seed {
+const DRAFT: Seed<'static> = Seed {
     slug: "secret-draft",
     name: "Secret Slack Draft",
     publisher: "Hidden",
@@ -702,23 +703,6 @@ const SPEC_CAPS: &[&str] = &[
     "telepathy",
 ];
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len())]
-    }
-}
-
 fn random_catalog(rng: &mut Rng, n: usize) -> Vec<Spec> {
     (0..n)
         .map(|i| {
@@ -759,72 +743,19 @@ fn random_catalog(rng: &mut Rng, n: usize) -> Vec<Spec> {
 }
 
 async fn seed_spec(s: &Store, x: &Spec) -> ListingId {
-    let org = Org {
-        id: OrgId::new(),
-        slug: format!("pub-{}", x.slug),
-        name: x.publisher.clone(),
-        kind: OrgKind::Publisher,
-        verified_domain: x.verified.then(|| format!("{}.example", x.slug)),
-        created_at: now_ms(),
-        verification_lapsed_at: None,
+    let tools: Vec<Tool> = x.tools.iter().map(|t| Tool(&t.0, t.1, &t.2)).collect();
+    let seed_x = Seed {
+        slug: &x.slug,
+        name: &x.name,
+        publisher: &x.publisher,
+        verified: x.verified,
+        category: x.category,
+        description: &x.description,
+        tools: &tools,
+        plans: &x.plans,
+        published_at: x.published_at,
     };
-    let listing = Listing {
-        id: ListingId::new(),
-        org_id: org.id,
-        slug: x.slug.clone(),
-        name: x.name.clone(),
-        category: x.category.into(),
-        summary: "Helps your team.".into(),
-        description: x.description.clone(),
-        homepage: None,
-        support_contact: None,
-        privacy_url: None,
-        data_use: String::new(),
-        capabilities: vec![],
-        egress: vec![],
-        created_at: now_ms(),
-        updated_at: now_ms(),
-    };
-    let list = serde_json::json!({
-        "tools": x.tools.iter().map(|t| serde_json::json!({"name": t.0})).collect::<Vec<_>>()
-    });
-    let worst = x
-        .tools
-        .iter()
-        .map(|t| store::RISK_TIERS.iter().position(|r| *r == t.1).unwrap())
-        .max()
-        .unwrap_or(0);
-    let v = Version {
-        id: VersionId::new(),
-        listing_id: listing.id,
-        org_id: org.id,
-        version: "1.0.0".into(),
-        state: VersionState::Published,
-        manifest_digest: None,
-        manifest_format: "mcp_tools_list".into(),
-        created_at: x.published_at,
-        submitted_at: Some(x.published_at),
-        published_at: Some(x.published_at),
-        manifest: Manifest::from_tools_list_json(list.to_string().as_bytes()).unwrap(),
-        declared: Default::default(),
-        screening: Some(Screening {
-            ruleset: "test".into(),
-            risk: store::RISK_TIERS[worst].into(),
-            report: serde_json::json!({
-                "tools": x.tools.iter().map(|t| serde_json::json!({
-                    "name": t.0, "risk": t.1, "capabilities": t.2
-                })).collect::<Vec<_>>()
-            }),
-        }),
-    };
-    let tx = s.begin_write().await.unwrap();
-    tx.insert_org(&org).await.unwrap();
-    tx.insert_listing(&listing).await.unwrap();
-    tx.insert_version(&v).await.unwrap();
-    let plans: Vec<PricePlan> = x.plans.iter().copied().map(plan).collect();
-    tx.in_org(org.id).replace_plans(v.id, &plans).await.unwrap();
-    tx.commit(audit(), vec![]).await.unwrap();
-    listing.id
+    seed(s, &seed_x).await.listing.id
 }
 
 /// The words a spec is found by (what either engine's tokenizer makes of it).
