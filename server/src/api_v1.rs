@@ -161,6 +161,21 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The request's id (set by the request-id layer), for an error body's
+/// `instance`: what every handler takes instead of the whole `HeaderMap`.
+pub struct RequestId(Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestId(request_id(&parts.headers)))
+    }
+}
+
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -295,15 +310,15 @@ pub(crate) struct WhoAmI {
 )]
 pub(crate) async fn whoami(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(rid): RequestId,
     Bearer(t): Bearer,
 ) -> Result<Json<WhoAmI>, ApiError> {
     let org = s
         .store
         .org_by_id(t.org)
         .await
-        .map_err(|e| ApiError(e.into(), request_id(&headers)))?
-        .ok_or_else(|| ApiError(ServiceError::NotFound, request_id(&headers)))?;
+        .map_err(|e| ApiError(e.into(), rid.clone()))?
+        .ok_or_else(|| ApiError(ServiceError::NotFound, rid.clone()))?;
     Ok(Json(WhoAmI {
         token_id: t.id.to_string(),
         organization: org.slug,
@@ -349,21 +364,6 @@ pub(crate) struct AuthorizeAnswer<'a> {
     policy_version: &'a str,
     /// An id for the gateway's logs (and for reporting abuse).
     decision_id: &'a str,
-}
-
-/// The request's id (set by the request-id layer), kept for an error body:
-/// cheaper than taking the whole `HeaderMap` on the hot path.
-pub struct RequestId(Option<String>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(RequestId(request_id(&parts.headers)))
-    }
 }
 
 /// Decides one tool call: may this tenant's installed agent call this tool
@@ -515,7 +515,7 @@ pub(crate) struct ListingSummary {
 )]
 pub(crate) async fn list_listings(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(rid): RequestId,
     query: Result<Query<ListingsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Response> {
     let Query(q) = query.map_err(|e| {
@@ -556,10 +556,10 @@ pub(crate) async fn list_listings(
                 .into_iter()
                 .map(|(field, message)| FieldProblem { field, message })
                 .collect();
-            p.instance = request_id(&headers);
+            p.instance = rid.clone();
             p.into_response()
         }
-        e => ApiError(e, request_id(&headers)).into_response(),
+        e => ApiError(e, rid.clone()).into_response(),
     })?;
     let link = |n: u32, rel: &str| {
         let mut qs = form_urlencoded(&params, n);
@@ -682,13 +682,13 @@ pub(crate) struct ToolDetail {
 )]
 pub(crate) async fn get_listing(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(rid): RequestId,
     Path(slug): Path<String>,
 ) -> Result<Json<ListingDetail>, ApiError> {
     let page = s
         .listing_page(&slug)
         .await
-        .map_err(|e| ApiError(e, request_id(&headers)))?;
+        .map_err(|e| ApiError(e, rid.clone()))?;
     Ok(Json(ListingDetail {
         slug: page.listing.slug,
         name: page.listing.name,
@@ -955,7 +955,7 @@ pub(crate) struct FeedEvent {
 )]
 pub(crate) async fn events(
     State(s): State<Services>,
-    headers: HeaderMap,
+    RequestId(rid): RequestId,
     Bearer(t): Bearer,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<EventsPage>, Response> {
@@ -967,7 +967,7 @@ pub(crate) async fn events(
     let page = s
         .event_feed(&t, q.after.as_deref().unwrap_or(""), q.limit.unwrap_or(100))
         .await
-        .map_err(|e| ApiError(e, request_id(&headers)).into_response())?;
+        .map_err(|e| ApiError(e, rid.clone()).into_response())?;
     let events = page
         .events
         .into_iter()
@@ -979,9 +979,7 @@ pub(crate) async fn events(
             Ok(item)
         })
         .collect::<Result<Vec<_>, serde_json::Error>>()
-        .map_err(|e| {
-            ApiError(ServiceError::Internal(Box::new(e)), request_id(&headers)).into_response()
-        })?;
+        .map_err(|e| ApiError(ServiceError::Internal(Box::new(e)), rid.clone()).into_response())?;
     Ok(Json(EventsPage {
         events,
         next: page.next,

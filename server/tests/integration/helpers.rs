@@ -27,6 +27,18 @@ impl TestApp {
     pub fn engine(&self) -> store::Engine {
         self.db.engine()
     }
+
+    /// The body of `GET path` with the app's own (cookie-less) client.
+    pub async fn text(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
 }
 
 impl Drop for TestApp {

@@ -283,15 +283,7 @@ async fn metrics_never_take_a_label_from_a_made_up_method() {
             .send()
             .await
             .unwrap();
-        let text = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.text("/metrics").await;
         assert!(!text.contains("BREW"), "a made-up method became a label");
         assert!(text.contains(r#"method="other""#), "{text}");
     }

@@ -24,15 +24,7 @@ async fn pages_render_on_the_server_with_the_demo_data() {
             "hydration scripts missing"
         );
 
-        let html = app
-            .client
-            .get(app.url("/listings/git-repository-tools"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.text("/listings/git-repository-tools").await;
         assert!(html.contains("git_status"));
         assert!(html.contains("Tools (12)"));
     }
@@ -57,15 +49,7 @@ async fn missing_things_are_404_pages() {
 #[tokio::test]
 async fn search_works_without_javascript() {
     for app in seeded_apps().await {
-        let html = app
-            .client
-            .get(app.url("/catalog?q=TIMEZONE"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.text("/catalog?q=TIMEZONE").await;
         assert!(html.contains("Time and Timezones"));
         assert!(!html.contains("Filesystem Access"));
         assert!(html.contains("1 listing<"), "count shown");

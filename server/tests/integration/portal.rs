@@ -1251,15 +1251,7 @@ async fn the_public_label_says_what_an_update_adds() {
             .flat_map(|i| i.tools.iter().map(String::as_str))
             .collect();
         assert!(tools.contains(&"delete_repo"), "{items:?}");
-        let html = app
-            .client
-            .get(app.url(&format!("/listings/{LISTING}")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = app.text(&format!("/listings/{LISTING}")).await;
         assert!(
             html.contains("New since 1.0.0"),
             "the page says what the update adds"
