@@ -179,7 +179,7 @@ pub fn delivery_data(
 
 impl Services {
     pub fn with_webhooks(mut self, config: WebhookConfig) -> Self {
-        self.webhooks = std::sync::Arc::new(config);
+        self.parts_mut().webhooks = std::sync::Arc::new(config);
         self
     }
 

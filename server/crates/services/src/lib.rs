@@ -65,9 +65,15 @@ impl Actor {
     }
 }
 
-/// The services, with the stores they use. Cheap to clone.
+/// The services, with the stores they use. Cheap to clone: one reference
+/// count (the HTTP stack clones it a few times per request, and the runtime
+/// permission check is on every agent's tool call).
 #[derive(Clone, Debug)]
-pub struct Services {
+pub struct Services(std::sync::Arc<Parts>);
+
+/// What [`Services`] holds (reached through `Deref`: `services.store`).
+#[derive(Clone, Debug)]
+pub struct Parts {
     pub store: Store,
     pub evidence: EvidenceStore,
     limits: std::sync::Arc<limits::Limits>,
@@ -137,9 +143,17 @@ pub fn records_now() -> i64 {
     store::now_ms()
 }
 
+impl std::ops::Deref for Services {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.0
+    }
+}
+
 impl Services {
     pub fn new(store: Store, evidence: EvidenceStore) -> Self {
-        Services {
+        Services(std::sync::Arc::new(Parts {
             store,
             evidence,
             limits: Default::default(),
@@ -151,33 +165,38 @@ impl Services {
             screening_lease_ms: review::SCREENING_LEASE_MS,
             decisions: Default::default(),
             webhooks: Default::default(),
-        }
+        }))
+    }
+
+    /// For the `with_*` builders (used while setting up, before any clone).
+    fn parts_mut(&mut self) -> &mut Parts {
+        std::sync::Arc::make_mut(&mut self.0)
     }
 
     /// Sets how many calls a second one API token may make (0: the default,
     /// 6,000). A gateway in front of many agents may need more.
     pub fn with_token_rate(mut self, per_second: u32) -> Self {
-        self.limits = std::sync::Arc::new(limits::Limits::with_token_rate(per_second));
+        self.parts_mut().limits = std::sync::Arc::new(limits::Limits::with_token_rate(per_second));
         self
     }
 
     /// How long a screening job is held before a crashed worker's job is
     /// taken over (tests shorten it).
     pub fn with_screening_lease(mut self, lease: std::time::Duration) -> Self {
-        self.screening_lease_ms = lease.as_millis() as i64;
+        self.parts_mut().screening_lease_ms = lease.as_millis() as i64;
         self
     }
 
     /// Turns on the model-backed reviewer: after each screening, a background
     /// task asks this OpenAI-compatible endpoint for more findings.
     pub fn with_model(mut self, model: Option<model_review::ModelConfig>) -> Self {
-        self.model = model.map(std::sync::Arc::new);
+        self.parts_mut().model = model.map(std::sync::Arc::new);
         self
     }
 
     /// Lets the portal read remote MCP servers on private addresses.
     pub fn with_remote_allow_private(mut self, allow: bool) -> Self {
-        self.remote_allow_private = allow;
+        self.parts_mut().remote_allow_private = allow;
         self
     }
 

@@ -36,7 +36,7 @@ pub(crate) fn default_mailer() -> Arc<dyn Mailer> {
 impl crate::Services {
     /// Sets the mailer (a deployment's SMTP or API client; tests record).
     pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
-        self.mailer = mailer;
+        self.parts_mut().mailer = mailer;
         self
     }
 }

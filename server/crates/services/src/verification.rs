@@ -50,7 +50,7 @@ fn short(e: &str) -> String {
 impl Services {
     /// Sets the prober (the server and tests do; the default refuses).
     pub fn with_prober(mut self, prober: Arc<dyn DomainProber>) -> Self {
-        self.prober = prober;
+        self.parts_mut().prober = prober;
         self
     }
 
