@@ -657,7 +657,7 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
         database = ?config.database_url.engine(),
         "Steward is listening on http://{local}"
     );
-    let served = http::serve(listener, http::router(state), shutdown_signal()).await;
+    let served = http::serve(listener, http::app(state), shutdown_signal()).await;
     // Leave the set of processes writers wait for, and write the last counts.
     let _ = stop_feed.send(true);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), feed).await;

@@ -21,6 +21,7 @@ use app::{App, shell};
 use services::Services;
 
 use crate::api_v1::{self, Problem};
+use crate::hot_path::Steward;
 use crate::observability;
 
 /// Largest request body accepted anywhere but the manifest uploads.
@@ -93,6 +94,13 @@ pub fn leptos_options(site_root: &Path, addr: std::net::SocketAddr) -> LeptosOpt
 }
 
 /// The whole application as one router.
+/// The whole server: the runtime permission check's own way in
+/// (`hot_path`), and [`router`] for everything else.
+pub fn app(state: AppState) -> Steward {
+    Steward::new(state.services.clone(), router(state))
+}
+
+/// Every route, with the layers they share.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context = {
@@ -206,7 +214,7 @@ async fn metrics(State(h): State<PrometheusHandle>) -> Response {
 /// socket: without it, responses written in two parts stall ~40 ms (measured).
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
+    app: Steward,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
@@ -215,7 +223,9 @@ pub async fn serve(
     });
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            std::net::SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod cli;
 pub mod config;
 pub mod guard;
+pub mod hot_path;
 pub mod http;
 pub mod idempotency;
 pub mod import;

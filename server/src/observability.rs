@@ -100,7 +100,9 @@ type Handles = (metrics::Counter, metrics::Histogram);
 static HANDLES: LazyLock<RwLock<hashbrown::HashMap<Labels, Handles>>> =
     LazyLock::new(Default::default);
 
-fn record(method: &'static str, route: &str, status: u16, elapsed: Duration) {
+/// Counts one request (what [`track`] does; the permission check's own way
+/// in calls it directly).
+pub(crate) fn record(method: &'static str, route: &str, status: u16, elapsed: Duration) {
     let key = LabelsRef {
         method,
         route,

@@ -473,3 +473,134 @@ async fn two_processes_on_one_postgres_apply_every_change_before_it_returns() {
     a.wait().await.unwrap();
     b.wait().await.unwrap();
 }
+
+/// `POST /api/v1/authorize` takes its own way in (`server::hot_path`) unless
+/// an `Idempotency-Key` sends it through the router. Both ways answer alike:
+/// the same statuses, content types and bodies (but for the decision id),
+/// the request id echoed (the caller's, or a new one) and used as a problem's
+/// `instance`, the body cap, and the request counted under the route template.
+#[tokio::test]
+async fn the_permission_checks_own_way_in_answers_as_the_router_does() {
+    for app in seeded_apps().await {
+        let s = &app.services;
+        let carla = user(s, "admin@contoso.example").await;
+        let i = s
+            .install(&carla, TENANT, LISTING, &choice(&["read_file"]))
+            .await
+            .unwrap();
+        let id = i.id.to_string();
+        let own = token(s, "admin@contoso.example", TENANT, &["authorize"]).await;
+        let url = format!("{}/api/v1/authorize", app.base);
+
+        // (body, bearer): an allow, a deny, invalid fields, a body that is
+        // not JSON, no token, a bad token.
+        let allow = serde_json::json!({"install_id": id, "tool": "read_file"}).to_string();
+        let deny = serde_json::json!({"install_id": id, "tool": "delete_file"}).to_string();
+        let invalid = serde_json::json!({"tool": ""}).to_string();
+        let cases: [(&str, Option<&str>, u16); 6] = [
+            (&allow, Some(&own), 200),
+            (&deny, Some(&own), 200),
+            (&invalid, Some(&own), 422),
+            ("{not json", Some(&own), 400),
+            (&allow, None, 401),
+            (&allow, Some("stw_not_a_real_token"), 401),
+        ];
+        for (n, (body, bearer, want)) in cases.into_iter().enumerate() {
+            let mut answers = Vec::new();
+            for key in [None, Some(format!("short-way-{n}"))] {
+                let mut req = app
+                    .client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("x-request-id", format!("req-{n}-{}", key.is_some()))
+                    .body(body.to_owned());
+                if let Some(b) = bearer {
+                    req = req.bearer_auth(b);
+                }
+                if let Some(k) = &key {
+                    req = req.header("idempotency-key", k);
+                }
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                let rid = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+                assert_eq!(
+                    rid,
+                    format!("req-{n}-{}", key.is_some()),
+                    "the caller's request id"
+                );
+                let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
+                let www = res
+                    .headers()
+                    .get("www-authenticate")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                let mut v: serde_json::Value = res.json().await.unwrap();
+                if let Some(instance) = v.get("instance") {
+                    assert_eq!(instance, &serde_json::Value::from(rid.clone()), "{v}");
+                    v["instance"] = "-".into();
+                }
+                if let Some(d) = v.get("decision_id") {
+                    assert!(d.as_str().is_some_and(|d| d.len() == 36), "{v}");
+                    v["decision_id"] = "-".into();
+                }
+                answers.push((status, ctype, www, v));
+            }
+            assert_eq!(answers[0].0, want, "case {n}: {:?}", answers[0]);
+            assert_eq!(answers[0], answers[1], "case {n}: both ways answer alike");
+        }
+
+        // Without a request id, one is made up and echoed.
+        let res = app
+            .client
+            .post(&url)
+            .json(&serde_json::json!({"tool": ""}))
+            .bearer_auth(&own)
+            .send()
+            .await
+            .unwrap();
+        let rid = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(rid.len(), 36, "{rid}");
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(v["instance"], serde_json::Value::from(rid));
+
+        // The body cap, declared and undeclared.
+        let big = format!(
+            "{{\"install_id\": \"{id}\", \"tool\": \"read_file\", \"context\": \"{}\"}}",
+            "x".repeat(server::http::BODY_LIMIT)
+        );
+        let res = app
+            .client
+            .post(&url)
+            .bearer_auth(&own)
+            .header("content-type", "application/json")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 413);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let chunks: Vec<Result<String, std::io::Error>> = vec![Ok(big)];
+        let res = app
+            .client
+            .post(&url)
+            .bearer_auth(&own)
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            400,
+            "an undeclared body over the cap is cut off"
+        );
+
+        // Counted under the route's template, as every other route is.
+        let metrics = app.text("/metrics").await;
+        assert!(
+            metrics.lines().any(|l| l.starts_with("http_requests_total")
+                && l.contains("route=\"/api/v1/authorize\"")
+                && l.contains("status=\"200\"")),
+            "{metrics}"
+        );
+    }
+}

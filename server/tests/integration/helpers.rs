@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 
 use evidence::EvidenceStore;
-use server::http::{AppState, leptos_options, router, serve};
+use server::http::{AppState, app, leptos_options, serve};
 use services::Services;
 use store::testing::{TestDb, engines};
 
@@ -74,7 +74,7 @@ pub async fn start_with(db: TestDb, seed: bool, oidc: Vec<server::oidc::Provider
         oidc: std::sync::Arc::new(oidc),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(serve(listener, router(state), async move {
+    tokio::spawn(serve(listener, app(state), async move {
         let _ = rx.await;
         let _ = stop_feed.send(true);
     }));
