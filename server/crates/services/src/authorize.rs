@@ -120,8 +120,17 @@ impl Services {
             return Err(ServiceError::InvalidFields(errs));
         }
         let tenant = tenant.ok_or(ServiceError::Forbidden)?;
-        let entry = match self.decisions.tenant(tenant) {
-            Some(e) => e,
+        let decide = |e: &TenantEntry| {
+            e.compiled.decide_ref(&authz::RequestRef {
+                tenant: &e.tenant,
+                install: req.install_id.as_deref(),
+                agent: req.agent_id.as_deref(),
+                tool,
+                scopes: &req.scopes,
+            })
+        };
+        let decision = match self.decisions.with_tenant(tenant, decide) {
+            Some(d) => d,
             None => {
                 let generation = self.decisions.generation();
                 let (snapshot, versions) = self.tenant_snapshot(tenant).await?;
@@ -129,16 +138,9 @@ impl Services {
                 // Rare once warm: each is a tenant's facts read from the database.
                 metrics::counter!("steward_authz_tenant_loads_total").increment(1);
                 self.decisions.put_tenant(tenant, e.clone(), generation);
-                e
+                decide(&e)
             }
         };
-        let decision = entry.compiled.decide_ref(&authz::RequestRef {
-            tenant: &entry.tenant,
-            install: req.install_id.as_deref(),
-            agent: req.agent_id.as_deref(),
-            tool,
-            scopes: &req.scopes,
-        });
         let decision_id = uuid::Uuid::now_v7().to_string();
         let install = req.install_id.as_deref().unwrap_or("");
         let agent = req.agent_id.as_deref().unwrap_or("");

@@ -105,8 +105,11 @@ impl hashbrown::Equivalent<CountKey> for CountKeyRef<'_> {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DecisionCache {
+    /// Tells this cache's entries apart from another's in a thread's copy
+    /// (tests run several servers in one process).
+    id: u64,
     tenants: RwLock<HashMap<OrgId, Arc<TenantEntry>>>,
     /// By the SHA-256 of the secret.
     tokens: RwLock<HashMap<[u8; 32], Arc<CachedToken>>>,
@@ -124,6 +127,42 @@ fn now() -> i64 {
     store::now_ms()
 }
 
+impl Default for DecisionCache {
+    fn default() -> Self {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        DecisionCache {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            tenants: Default::default(),
+            tokens: Default::default(),
+            generation: Default::default(),
+            fresh_until: Default::default(),
+            seen: Default::default(),
+            counts: Default::default(),
+            denials: Default::default(),
+            dropped: Default::default(),
+        }
+    }
+}
+
+/// Entries a worker thread has read, so that a hit touches nothing another
+/// thread writes: no lock and no reference count shared between cores, only
+/// the generation (read, rarely written). Any invalidation bumps the
+/// generation, and a thread drops its copy at its next lookup.
+#[derive(Default)]
+struct Local {
+    cache: u64,
+    generation: u64,
+    tokens: HashMap<[u8; 32], Arc<CachedToken>>,
+    tenants: HashMap<OrgId, Arc<TenantEntry>>,
+}
+
+/// Entries one thread keeps at most (past this, lookups go to the shared map).
+const LOCAL_MAX: usize = 4_096;
+
+thread_local! {
+    static LOCAL: std::cell::RefCell<Local> = std::cell::RefCell::new(Local::default());
+}
+
 impl DecisionCache {
     /// Whether the cache may be trusted now.
     pub(crate) fn fresh(&self) -> bool {
@@ -134,15 +173,47 @@ impl DecisionCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub(crate) fn tenant(&self, org: OrgId) -> Option<Arc<TenantEntry>> {
+    /// This thread's copy, emptied if anything was invalidated since it was
+    /// filled. `f` must not look anything up in the cache itself.
+    fn with_local<R>(&self, f: impl FnOnce(&mut Local) -> R) -> R {
+        LOCAL.with_borrow_mut(|l| {
+            let generation = self.generation();
+            if l.cache != self.id || l.generation != generation {
+                l.tokens.clear();
+                l.tenants.clear();
+                l.cache = self.id;
+                l.generation = generation;
+            }
+            f(l)
+        })
+    }
+
+    /// `f` of the tenant's compiled facts, if they are in memory (and the
+    /// cache is trusted).
+    pub(crate) fn with_tenant<R>(
+        &self,
+        org: OrgId,
+        f: impl FnOnce(&TenantEntry) -> R,
+    ) -> Option<R> {
         if !self.fresh() {
             return None;
         }
-        self.tenants
-            .read()
-            .expect("tenants lock")
-            .get(&org)
-            .cloned()
+        self.with_local(|l| {
+            if let Some(e) = l.tenants.get(&org) {
+                return Some(f(e));
+            }
+            let e = self
+                .tenants
+                .read()
+                .expect("tenants lock")
+                .get(&org)
+                .cloned()?;
+            let out = f(&e);
+            if l.tenants.len() < LOCAL_MAX {
+                l.tenants.insert(org, e);
+            }
+            Some(out)
+        })
     }
 
     /// Stores a tenant's entry built from facts read at `generation`.
@@ -153,11 +224,32 @@ impl DecisionCache {
         }
     }
 
-    pub(crate) fn token(&self, hash: &[u8; 32]) -> Option<Arc<CachedToken>> {
+    /// `f` of the remembered token with this secret hash, if any (and the
+    /// cache is trusted).
+    pub(crate) fn with_token<R>(
+        &self,
+        hash: &[u8; 32],
+        f: impl FnOnce(&CachedToken) -> R,
+    ) -> Option<R> {
         if !self.fresh() {
             return None;
         }
-        self.tokens.read().expect("tokens lock").get(hash).cloned()
+        self.with_local(|l| {
+            if let Some(t) = l.tokens.get(hash) {
+                return Some(f(t));
+            }
+            let t = self
+                .tokens
+                .read()
+                .expect("tokens lock")
+                .get(hash)
+                .cloned()?;
+            let out = f(&t);
+            if l.tokens.len() < LOCAL_MAX {
+                l.tokens.insert(*hash, t);
+            }
+            Some(out)
+        })
     }
 
     pub(crate) fn put_token(&self, hash: [u8; 32], token: Arc<CachedToken>, generation: u64) {

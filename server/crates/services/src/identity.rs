@@ -680,8 +680,11 @@ impl Services {
         }
         let digest = crate::secrets::secret_digest(bearer);
         let now = store::now_ms();
-        let cached = match self.decisions.token(&digest) {
-            Some(t) => t,
+        let used = match self
+            .decisions
+            .with_token(&digest, |t| self.use_token(t, now))
+        {
+            Some(used) => used?,
             None => {
                 let generation = self.decisions.generation();
                 let token = self
@@ -709,32 +712,35 @@ impl Services {
                     last_used: std::sync::atomic::AtomicI64::new(token.last_used_at.unwrap_or(0)),
                 });
                 self.decisions.put_token(digest, t.clone(), generation);
-                t
+                self.use_token(&t, now)?
             }
         };
-        if cached.expires_at.is_some_and(|e| e <= now) {
+        let (principal, record_use) = used;
+        if record_use {
+            self.store.record_token_use(principal.id, now).await?;
+        }
+        Ok(principal)
+    }
+
+    /// One use of a known token: refused once expired or over its rate;
+    /// whether this call should write the token's last use (to the minute is
+    /// enough, and spares a write per call: one caller per minute wins).
+    fn use_token(
+        &self,
+        t: &crate::decisions::CachedToken,
+        now: i64,
+    ) -> Result<(TokenPrincipal, bool)> {
+        use std::sync::atomic::Ordering;
+        if t.expires_at.is_some_and(|e| e <= now) {
             return Err(ServiceError::Unauthorized);
         }
-        self.limits.token(cached.principal.id)?;
-        // Last use to the minute is enough, and spares a write per call; one
-        // caller per minute wins the right to write it.
-        let last = cached.last_used.load(std::sync::atomic::Ordering::Relaxed);
-        if now - last > 60_000
-            && cached
-                .last_used
-                .compare_exchange(
-                    last,
-                    now,
-                    std::sync::atomic::Ordering::AcqRel,
-                    std::sync::atomic::Ordering::Relaxed,
-                )
-                .is_ok()
-        {
-            self.store
-                .record_token_use(cached.principal.id, now)
-                .await?;
-        }
-        Ok(cached.principal.clone())
+        self.limits.token(t.principal.id)?;
+        let last = t.last_used.load(Ordering::Relaxed);
+        let record = now - last > 60_000
+            && t.last_used
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok();
+        Ok((t.principal.clone(), record))
     }
 
     /// An operator admin disables an account; its sessions end at once.
