@@ -168,7 +168,8 @@ async fn main() {
     let iterations = arg("--iterations", 200);
     println!("| engine | query | matches | on page | p50 ms | p95 ms | p99 ms |");
     println!("|---|---|---:|---:|---:|---:|---:|");
-    // `--only sqlite|postgres` runs one engine.
+    // `--only sqlite|postgres` runs one engine; `--keep` leaves the
+    // PostgreSQL database in place afterwards.
     let only = std::env::args()
         .skip_while(|a| a != "--only")
         .nth(1)
@@ -185,6 +186,11 @@ async fn main() {
             .await
             .expect("a PostgreSQL database");
         run("PostgreSQL", &db, n, iterations).await;
+        if std::env::args().any(|a| a == "--keep") {
+            // Left for reading plans by hand (`psql`, then `SET ROLE` to the app role).
+            eprintln!("kept the PostgreSQL database: {}", db.url);
+            std::mem::forget(db);
+        }
     } else {
         eprintln!("TEST_DATABASE_URL not set: PostgreSQL skipped");
     }
