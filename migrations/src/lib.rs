@@ -22,6 +22,7 @@ mod m20261126_000015_integrations;
 mod m20261126_000016_idempotency;
 mod m20261126_000017_catalog_speed;
 mod m20261126_000018_named_integrations;
+mod m20261126_000019_idempotency_headers;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000016_idempotency::Migration),
             Box::new(m20261126_000017_catalog_speed::Migration),
             Box::new(m20261126_000018_named_integrations::Migration),
+            Box::new(m20261126_000019_idempotency_headers::Migration),
         ]
     }
 }

@@ -4,6 +4,17 @@
 //! is still running is 409. Keys belong to the token's organization and are
 //! kept 24 hours. A response that is a server error is not kept, so a retry
 //! does the work again.
+//!
+//! "Byte for byte" covers the status, the body and the headers that say what
+//! the request did: `Content-Type` and those in [`KEPT_HEADERS`] (e.g. a
+//! `201`'s `Location`), kept with the body (migration 19) and sent again in
+//! their first order. Headers of the exchange itself are left to the replay:
+//! `Date`, `Content-Length`, the request's own `x-request-id`, and whatever
+//! layers outside `/api/v1` add; `Retry-After` is not kept either (it counts
+//! from the first answer, so repeating it later would be wrong). A response
+//! whose kept headers or body are not plain text is not kept, so its key's
+//! retry does the work again rather than replay something different. A key
+//! kept before migration 19 replays its status, content type and body only.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -24,6 +35,27 @@ pub const REPLAYED: &str = "idempotent-replayed";
 const MAX_BODY: usize = services::portal::MANIFEST_MAX_BYTES;
 /// The largest response kept for a replay.
 const MAX_KEPT: usize = 1 << 20;
+/// Response headers a replay repeats (besides `Content-Type`): what the
+/// request did and where its result is. Lower case, as `http` names them.
+pub const KEPT_HEADERS: &[&str] = &[
+    "location",
+    "content-location",
+    "link",
+    "etag",
+    "last-modified",
+];
+
+/// The kept headers of a response, in order; `None` if one is not plain
+/// visible text (it could not be replayed exactly).
+fn kept_headers(headers: &header::HeaderMap) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for name in KEPT_HEADERS {
+        for v in headers.get_all(*name) {
+            out.push(((*name).to_owned(), v.to_str().ok()?.to_owned()));
+        }
+    }
+    Some(out)
+}
 
 fn problem(status: StatusCode, slug: &str, title: &str, detail: &str) -> Response {
     Problem::new(status, slug, title)
@@ -135,6 +167,14 @@ pub async fn layer(State(s): State<Services>, req: Request, next: Next) -> Respo
             {
                 res.headers_mut().insert(header::CONTENT_TYPE, ct);
             }
+            for (name, value) in &kept.headers {
+                if let (Ok(n), Ok(v)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    res.headers_mut().append(n, v);
+                }
+            }
             res.headers_mut()
                 .insert(REPLAYED, HeaderValue::from_static("true"));
             res
@@ -160,8 +200,9 @@ pub async fn layer(State(s): State<Services>, req: Request, next: Next) -> Respo
                 }
             };
             let text = String::from_utf8(body.to_vec()).ok();
-            let outcome = match (parts.status.is_server_error(), text) {
-                (false, Some(text)) => {
+            let headers = kept_headers(&parts.headers);
+            let outcome = match (parts.status.is_server_error(), text, headers) {
+                (false, Some(text), Some(headers)) => {
                     org.idempotency_finish(
                         &key,
                         &KeptResponse {
@@ -171,6 +212,7 @@ pub async fn layer(State(s): State<Services>, req: Request, next: Next) -> Respo
                                 .get(header::CONTENT_TYPE)
                                 .and_then(|v| v.to_str().ok())
                                 .map(str::to_owned),
+                            headers,
                             body: text,
                         },
                     )

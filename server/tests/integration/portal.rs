@@ -1360,3 +1360,82 @@ async fn an_idempotency_key_gives_one_side_effect_and_the_same_answer() {
         assert_eq!(other, store::IdempotencyStart::Fresh);
     }
 }
+
+/// A replayed `201 Created` is the first response again: the same status,
+/// body and `Location` (kept with the body, migration 19), marked
+/// `Idempotent-Replayed: true`. A key kept before migration 19 (no headers)
+/// still replays its status and body.
+#[tokio::test]
+async fn a_replayed_create_carries_the_same_location() {
+    for app in empty_apps().await {
+        let (_b, token, _) = publisher(&app).await;
+        let tools = corpus("mcp-tools/live-tools-list/mcp-server-time.json");
+        let path = format!("/api/v1/listings/{LISTING}/versions?version=2.0.0");
+        let send = || {
+            app.client
+                .post(app.url(&path))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", "create-2.0.0")
+                .body(tools.clone())
+                .send()
+        };
+        let first = send().await.unwrap();
+        assert_eq!(first.status(), 201);
+        assert!(first.headers().get("idempotent-replayed").is_none());
+        let location = first.headers()["location"].clone();
+        let content_type = first.headers()["content-type"].clone();
+        let first_id = first.headers()["x-request-id"].clone();
+        let body = first.bytes().await.unwrap();
+        assert_eq!(
+            location.to_str().unwrap(),
+            format!("/portal/{ORG}/{LISTING}/v/2.0.0")
+        );
+
+        let again = send().await.unwrap();
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.headers()["location"], location);
+        assert_eq!(again.headers().get_all("location").iter().count(), 1);
+        assert_eq!(again.headers()["content-type"], content_type);
+        // The exchange's own headers are this request's, not the first's.
+        assert_ne!(again.headers()["x-request-id"], first_id);
+        assert_eq!(again.bytes().await.unwrap(), body, "byte for byte");
+
+        // A key kept before migration 19 has no headers: it replays as it
+        // did (status, content type, body), and nothing breaks.
+        let org = app.services.store.org_by_slug(ORG).await.unwrap().unwrap();
+        let hash = server::idempotency::request_hash("POST", &path, &tools);
+        let old = app.services.store.in_org(org.id);
+        assert_eq!(
+            old.idempotency_start("kept-before-19", &hash)
+                .await
+                .unwrap(),
+            store::IdempotencyStart::Fresh
+        );
+        old.idempotency_finish(
+            "kept-before-19",
+            &store::KeptResponse {
+                status: 201,
+                content_type: Some("application/json".into()),
+                headers: vec![],
+                body: String::from_utf8(body.to_vec()).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+        let res = app
+            .client
+            .post(app.url(&path))
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", "kept-before-19")
+            .body(tools.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.headers()["idempotent-replayed"], "true");
+        assert!(res.headers().get("location").is_none());
+        assert_eq!(res.bytes().await.unwrap(), body);
+    }
+}

@@ -18,6 +18,10 @@ pub const IDEMPOTENCY_STALE_MS: i64 = 5 * 60_000;
 pub struct KeptResponse {
     pub status: u16,
     pub content_type: Option<String>,
+    /// Other headers a replay repeats, in the order the first response had
+    /// them (the caller chooses which; stored as JSON `[[name, value], …]`).
+    /// Empty for a key kept before migration 19.
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
@@ -72,7 +76,7 @@ impl OrgReader<'_> {
             let row = tx
                 .query_one_raw(stmt(
                     e,
-                    "SELECT request_hash, state, status, content_type, body, created_at \
+                    "SELECT request_hash, state, status, content_type, headers, body, created_at \
                      FROM idempotency_key WHERE org_id = $1 AND key = $2",
                     vec![org.clone().into(), key.into()],
                 ))
@@ -84,9 +88,14 @@ impl OrgReader<'_> {
             if hash != request_hash {
                 IdempotencyStart::Mismatch
             } else if state == "done" {
+                let headers = match row.try_get::<Option<String>>("", "headers")? {
+                    None => Vec::new(),
+                    Some(h) => crate::review::from_json("kept headers", &h)?,
+                };
                 IdempotencyStart::Replay(KeptResponse {
                     status: row.try_get::<Option<i32>>("", "status")?.unwrap_or(200) as u16,
                     content_type: row.try_get("", "content_type")?,
+                    headers,
                     body: row
                         .try_get::<Option<String>>("", "body")?
                         .unwrap_or_default(),
@@ -122,13 +131,16 @@ impl OrgReader<'_> {
         crate::set_row_scope(&tx, e, RowScope::Org(self.org)).await?;
         tx.execute_raw(stmt(
             e,
-            "UPDATE idempotency_key SET state = 'done', status = $3, content_type = $4, body = $5 \
-             WHERE org_id = $1 AND key = $2 AND state = 'in_progress'",
+            "UPDATE idempotency_key SET state = 'done', status = $3, content_type = $4, \
+             headers = $5, body = $6 WHERE org_id = $1 AND key = $2 AND state = 'in_progress'",
             vec![
                 self.org.to_string().into(),
                 key.into(),
                 (response.status as i32).into(),
                 response.content_type.clone().into(),
+                (!response.headers.is_empty())
+                    .then(|| crate::write::json(&response.headers))
+                    .into(),
                 response.body.clone().into(),
             ],
         ))
