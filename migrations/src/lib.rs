@@ -23,6 +23,7 @@ mod m20261126_000016_idempotency;
 mod m20261126_000017_catalog_speed;
 mod m20261126_000018_named_integrations;
 mod m20261126_000019_idempotency_headers;
+mod m20261126_000020_event_fanout;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -35,6 +36,7 @@ pub use m20261126_000014_buyer::BUYER_TABLES;
 pub use m20261126_000015_integrations::INTEGRATION_TABLES;
 pub use m20261126_000016_idempotency::IDEMPOTENCY_TABLES;
 pub use m20261126_000018_named_integrations::NAMED_INTEGRATION_TABLES;
+pub use m20261126_000020_event_fanout::FANOUT_TABLES;
 
 /// Row-level security for org-owned tables on PostgreSQL (a no-op on
 /// SQLite): each `(table, column)` is visible and writable only in the scope
@@ -87,6 +89,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000017_catalog_speed::Migration),
             Box::new(m20261126_000018_named_integrations::Migration),
             Box::new(m20261126_000019_idempotency_headers::Migration),
+            Box::new(m20261126_000020_event_fanout::Migration),
         ]
     }
 }

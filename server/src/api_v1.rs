@@ -894,7 +894,8 @@ pub(crate) struct EventsQuery {
     /// from the start when left out.
     #[param(pattern = "^c[0-9]+$", example = "c42")]
     after: Option<String>,
-    /// At most this many events (1 to 500; 100 by default).
+    /// At most this many events (1 to 500; 100 by default), except that
+    /// the items sharing the last cursor all come on one page.
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u64>,
 }
@@ -908,12 +909,16 @@ pub(crate) struct EventsPage {
     next: String,
 }
 
-/// One event: the webhook body (`type`, `timestamp`, `data`) with the
-/// event's id (the webhook's `webhook-id`) and its cursor.
+/// One event: the body a generic webhook endpoint gets (`type`,
+/// `timestamp`, `data`) with the item's id and its cursor.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct FeedEvent {
+    /// The item's id, distinct within the feed: the event's, or for a
+    /// listing event about one of a tenant's installs, that install's own.
     #[serde(default)]
     id: String,
+    /// Where the item is in the feed; resume with `after=` it. Items about
+    /// one event share it and always come on the same page.
     #[serde(default)]
     cursor: String,
     /// The event type, e.g. `listing.version.published`.
@@ -928,8 +933,11 @@ pub(crate) struct FeedEvent {
 
 /// `GET /api/v1/events?after=CURSOR&limit=N` (scope `events:read`): the
 /// token's organization's events (an operator's: every organization's),
-/// oldest first, each the webhook body (`type`, `timestamp`, `data`) with the
-/// event's `id` and its `cursor`. Resume with `after=` the last cursor seen
+/// oldest first, each the body a generic webhook endpoint gets (`type`,
+/// `timestamp`, `data`) with its `id` and `cursor`. A tenant's feed also has
+/// the suspension, delisting or reinstatement of each listing it has an
+/// install of, one item per install, `data` naming the listing and that
+/// install (as its webhooks do). Resume with `after=` the last cursor seen
 /// (or `next`). Cursors are commit-ordered (see `store::integrations`): an
 /// event that commits later always gets a later cursor, so none is skipped.
 #[utoipa::path(

@@ -918,6 +918,125 @@ async fn a_suspension_reaches_each_tenants_identity_endpoint_with_only_its_own_i
     }
 }
 
+/// `GET /api/v1/events` with a tenant's token: a suspension of a listing the
+/// tenant has installed is in its feed, once per install, carrying its own
+/// install and the body its generic webhook got; a tenant with no install of
+/// it sees nothing; the cursor resumes after it.
+#[tokio::test]
+async fn a_tenants_event_feed_has_the_suspension_of_a_listing_it_installed() {
+    for app in crate::helpers::seeded_apps().await {
+        let s = app.services.clone().with_webhooks(config());
+        let olivia = demo_user(&s, "ops@steward.example").await;
+        let carla = demo_user(&s, "admin@contoso.example").await;
+        let tess = demo_user(&s, "admin@tailspin.example").await;
+        let contoso_generic = named_endpoint(&s, &carla, "contoso-health", "generic").await;
+        let mine = s
+            .install(
+                &carla,
+                "contoso-health",
+                "filesystem-access",
+                &choice(&["read_file"]),
+            )
+            .await
+            .unwrap();
+        let token = |who: Actor, org: &'static str| {
+            let s = s.clone();
+            async move {
+                s.create_token(&who, org, "feed", &["events:read".into()], None)
+                    .await
+                    .unwrap()
+                    .1
+            }
+        };
+        let contoso = token(carla.clone(), "contoso-health").await;
+        let tailspin = token(tess.clone(), "tailspin-retail").await;
+        let page = |bearer: String, after: String| {
+            let client = app.client.clone();
+            let url = app.url(&format!("/api/v1/events?limit=500&after={after}"));
+            async move {
+                let r = client.get(url).bearer_auth(bearer).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let page: serde_json::Value = r.json().await.unwrap();
+                (
+                    page["events"].as_array().unwrap().clone(),
+                    page["next"].as_str().unwrap().to_owned(),
+                )
+            }
+        };
+        // Each feed read to its end.
+        let end = |bearer: String| async move {
+            let mut after = String::new();
+            loop {
+                let (events, next) = page(bearer.clone(), after.clone()).await;
+                after = next;
+                if events.is_empty() {
+                    return after;
+                }
+            }
+        };
+        let (contoso_end, tailspin_end) = (end(contoso.clone()).await, end(tailspin.clone()).await);
+
+        s.enforce(
+            &olivia,
+            "filesystem-access",
+            services::records::Enforcement::Suspend,
+            "exfiltrates files",
+        )
+        .await
+        .unwrap();
+        drain(&s).await;
+
+        let (events, next) = page(contoso.clone(), contoso_end.clone()).await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        let item = &events[0];
+        assert_eq!(item["type"], "listing.suspended");
+        assert_eq!(item["data"]["slug"], "filesystem-access");
+        assert_eq!(item["data"]["listing_id"], mine.listing_id.to_string());
+        assert_eq!(item["data"]["install"]["id"], mine.id.to_string());
+        assert_eq!(item["data"]["install"]["tenant"], mine.org_id.to_string());
+        assert_eq!(
+            item["data"]["install"]["granted_tools"],
+            serde_json::json!(["read_file"])
+        );
+        assert!(
+            !item.to_string().contains("exfiltrates"),
+            "the justification is not for tenants"
+        );
+        assert_eq!(item["cursor"], next);
+        assert!(item["id"].is_string());
+        // The same body as the tenant's generic webhook.
+        let hook = bodies(&contoso_generic)
+            .into_iter()
+            .find(|b| b["type"] == "listing.suspended")
+            .expect("the webhook got it too");
+        for k in ["type", "timestamp", "data"] {
+            assert_eq!(item[k], hook[k], "{k}");
+        }
+        // A tenant with no install of the listing sees nothing of it.
+        let (events, _) = page(tailspin.clone(), tailspin_end).await;
+        assert!(
+            events.iter().all(|e| e["type"] != "listing.suspended"),
+            "{events:?}"
+        );
+        // Resuming after the item: nothing again, then only what came since.
+        let (events, again) = page(contoso.clone(), next.clone()).await;
+        assert!(events.is_empty(), "{events:?}");
+        assert_eq!(again, next);
+        s.enforce(
+            &olivia,
+            "filesystem-access",
+            services::records::Enforcement::Reinstate,
+            "fixed",
+        )
+        .await
+        .unwrap();
+        let (events, _) = page(contoso.clone(), next).await;
+        let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["listing.reinstated"]);
+        assert_eq!(events[0]["data"]["install"]["id"], mine.id.to_string());
+    }
+}
+
 #[tokio::test]
 async fn an_endpoints_kind_and_filter_are_checked_field_by_field() {
     for app in empty_apps().await {

@@ -3,8 +3,11 @@
 //!
 //! Who gets what: an operator organization's endpoints receive every event;
 //! a publisher's or a tenant's receive the events whose organization is
-//! theirs (their listings' and their installs' events). Deliveries are
-//! created with the event, in its transaction (`store::WriteTx::commit_all`).
+//! theirs (their listings' and their installs' events), and a tenant's also a
+//! listing's suspension, delisting or reinstatement for each of its installs
+//! of it. Deliveries are created with the event, in its transaction
+//! (`store::WriteTx::commit_all`). The feed ([`Services::event_feed`]) has
+//! the same items with the body a generic endpoint gets.
 //!
 //! The dispatcher ([`Dispatcher`], started by `steward serve`) leases due
 //! deliveries, makes each attempt outside any transaction with
@@ -545,7 +548,11 @@ impl Services {
 
     /// `GET /api/v1/events`: the token's organization's events after
     /// `after` (a cursor from an earlier page; empty for the start), oldest
-    /// first. An operator's token reads every organization's events.
+    /// first, each with the body a generic webhook endpoint gets. A tenant's
+    /// feed also has the suspension, delisting or reinstatement of each
+    /// listing it has an install of, carrying that install (see
+    /// `store::integrations`). An operator's token reads every
+    /// organization's events.
     pub async fn event_feed(
         &self,
         token: &TokenPrincipal,
@@ -567,7 +574,21 @@ impl Services {
         let next = cursor(events.last().map_or(after, |e| e.seq));
         let mut out = Vec::with_capacity(events.len());
         for e in events {
-            let body = event_body(&e.event_type, e.created_at, &e.payload)?;
+            // What a generic webhook endpoint of the reader gets: the event's
+            // payload, or for a listing event fanned out to one of its
+            // installs, the listing and that install.
+            let event_org = e.org_id.map(|o| o.to_string());
+            let data = delivery_data(
+                IntegrationKind::Generic,
+                &e.event_type,
+                event_org.as_deref(),
+                &e.payload,
+                e.context.as_ref(),
+            )
+            .ok_or_else(|| {
+                ServiceError::Internal(format!("no generic payload for {}", e.event_type).into())
+            })?;
+            let body = event_body(&e.event_type, e.created_at, &data)?;
             let body: serde_json::Value =
                 serde_json::from_slice(&body).map_err(|e| ServiceError::Internal(Box::new(e)))?;
             let c = cursor(e.seq);

@@ -703,3 +703,27 @@ pub mod webhook_delivery {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A listing event fanned out to a tenant's install, for the tenant's feed
+/// (migration 20).
+pub mod event_fanout {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "event_fanout")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub org_id: String,
+        pub install_id: String,
+        pub event_id: String,
+        pub event_seq: i64,
+        pub context: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -17,6 +17,22 @@
 //!   endpoint is due, so a subject's events arrive in order.
 //! - **Compare-and-set results.** [`Store::record_attempts`] writes an
 //!   attempt's result only while the recorder still holds the lease.
+//! - **A tenant's feed carries its fan-outs.** A listing's suspension,
+//!   delisting or reinstatement is the publisher's event, but it concerns
+//!   every tenant with an install of the listing: [`insert_events`] writes
+//!   one `event_fanout` row per such install (migration 20), in the event's
+//!   transaction and whether or not the tenant has a webhook endpoint, with
+//!   the same install context its deliveries carry. [`Store::events_after`]
+//!   reads a tenant's own events and its fan-outs as one sequence ordered by
+//!   the event's position, so the feed's cursor (an event position) keeps
+//!   its meaning: a fan-out commits with its event, under the same lock, so
+//!   it is as commit-ordered as the event. Fan-outs are rows of their own,
+//!   not deliveries: the feed must not depend on which endpoints a tenant
+//!   has, nor change when a delivery is replayed or an endpoint deleted.
+//!   They are the tenant's (row-level security), so a tenant's feed is read
+//!   in its scope and shows only its own installs. Several items can share a
+//!   position (two installs of one listing); a page never ends inside one
+//!   position, so resuming after it skips nothing.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -28,7 +44,7 @@ use domain::OrgId;
 use domain::integrations::{INSTALLER_EVENTS, IntegrationKind};
 
 use crate::catalog::parse_id;
-use crate::entities::{install, outbox_event, webhook_delivery, webhook_endpoint};
+use crate::entities::{event_fanout, install, outbox_event, webhook_delivery, webhook_endpoint};
 use crate::records::{
     AttemptResult, ClaimedDelivery, DeliveryCounts, DeliveryStatus, EndpointState, FeedEvent,
     WebhookDelivery, WebhookEndpoint,
@@ -159,7 +175,8 @@ fn install_context(m: &install::Model) -> Result<serde_json::Value> {
 /// reinstatement ([`INSTALLER_EVENTS`]) also goes to the endpoints of every
 /// tenant with an install of it that is not removed, one delivery per
 /// install (subject `install:<id>`, so it is ordered with that install's own
-/// events), each carrying that tenant's install and nothing of another's.
+/// events), each carrying that tenant's install and nothing of another's,
+/// and into that tenant's feed (one `event_fanout` row per install).
 /// Endpoints take only what their kind and filter want ([`WebhookEndpoint::wants`]).
 /// Disabled endpoints get nothing new; paused ones queue.
 pub(crate) async fn insert_events(
@@ -212,6 +229,7 @@ pub(crate) async fn insert_events(
         .map(endpoint_from)
         .collect::<Result<_>>()?;
     let mut deliveries = Vec::new();
+    let mut fanouts = Vec::new();
     for e in events {
         let id = domain::EventId::new().to_string();
         let seq = outbox_event::Entity::insert(outbox_event::ActiveModel {
@@ -246,6 +264,15 @@ pub(crate) async fn insert_events(
         if e.subject_type == "listing" && INSTALLER_EVENTS.contains(&e.event_type.as_str()) {
             for i in installs.iter().filter(|i| i.listing_id == e.subject_id) {
                 let context = install_context(i)?.to_string();
+                fanouts.push(event_fanout::ActiveModel {
+                    id: Set(new_id()),
+                    org_id: Set(i.org_id.clone()),
+                    install_id: Set(i.id.clone()),
+                    event_id: Set(id.clone()),
+                    event_seq: Set(seq),
+                    context: Set(context.clone()),
+                    created_at: Set(now),
+                });
                 let subject = format!("install:{}", i.id);
                 // Operator endpoints already have the event itself.
                 for ep in endpoints.iter().filter(|ep| {
@@ -270,7 +297,56 @@ pub(crate) async fn insert_events(
             .await
             .map_err(StoreError::from_db)?;
     }
+    for chunk in fanouts.chunks(100) {
+        event_fanout::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(tx)
+            .await
+            .map_err(StoreError::from_db)?;
+    }
     Ok(())
+}
+
+/// An organization's feed items at positions `op $2` (`op` is `>` or `=`):
+/// its own events (not pings, `$3`) and the listing events fanned out to its
+/// installs, by position then install, at most `$4` when `limited`. Each
+/// branch is ordered and limited on its own index before they are merged.
+fn feed_sql(op: &str, limited: bool) -> String {
+    const COLUMNS: &str = "o.seq, o.org_id, o.event_type, o.subject_type, o.subject_id, \
+                           o.payload, o.created_at";
+    let limit = if limited { " LIMIT $4" } else { "" };
+    format!(
+        "SELECT * FROM (SELECT {COLUMNS}, o.id AS item_id, NULL AS context, '' AS install_id \
+           FROM outbox_event o \
+           WHERE o.org_id = $1 AND o.seq {op} $2 AND o.event_type <> $3 \
+           ORDER BY o.seq{limit}) mine \
+         UNION ALL \
+         SELECT * FROM (SELECT {COLUMNS}, f.id AS item_id, f.context, f.install_id \
+           FROM event_fanout f JOIN outbox_event o ON o.id = f.event_id \
+           WHERE f.org_id = $1 AND f.event_seq {op} $2 \
+           ORDER BY f.event_seq, f.install_id{limit}) fanned \
+         ORDER BY seq, install_id{limit}"
+    )
+}
+
+fn feed_item(r: &sea_orm::QueryResult) -> Result<FeedEvent> {
+    Ok(FeedEvent {
+        seq: r.try_get("", "seq")?,
+        id: r.try_get("", "item_id")?,
+        org_id: r
+            .try_get::<Option<String>>("", "org_id")?
+            .as_deref()
+            .map(parse_id)
+            .transpose()?,
+        event_type: r.try_get("", "event_type")?,
+        subject_type: r.try_get("", "subject_type")?,
+        subject_id: r.try_get("", "subject_id")?,
+        payload: from_json("event payload", &r.try_get::<String>("", "payload")?)?,
+        created_at: r.try_get("", "created_at")?,
+        context: r
+            .try_get::<Option<String>>("", "context")?
+            .map(|c| from_json("fan-out context", &c))
+            .transpose()?,
+    })
 }
 
 impl OrgReader<'_> {
@@ -692,40 +768,78 @@ impl Store {
         Ok(recorded)
     }
 
-    /// The event feed: events after position `after`, oldest first, at most
-    /// `limit`; `org` `None` reads every organization's (the operator's feed).
-    /// Positions are commit-ordered (see the module documentation), so a
-    /// reader that resumes after the last position it saw misses nothing.
+    /// The event feed: items after position `after`, oldest first, at most
+    /// `limit` (more only to finish the last position's items, see below).
+    /// `org` `None` reads every organization's events (the operator's feed;
+    /// an operator has every event itself, so no fan-outs); an
+    /// organization's feed is its own events and the listing events fanned
+    /// out to its installs, read in its scope. Positions are commit-ordered
+    /// (see the module documentation), so a reader that resumes after the
+    /// last position it saw misses nothing; the items of one position (one
+    /// event fanned out to two installs of a tenant) never straddle pages.
     pub async fn events_after(
         &self,
         org: Option<OrgId>,
         after: i64,
         limit: u64,
     ) -> Result<Vec<FeedEvent>> {
-        let mut q = outbox_event::Entity::find()
-            .filter(outbox_event::Column::Seq.gt(after))
-            .filter(outbox_event::Column::EventType.ne(PING_EVENT));
-        if let Some(org) = org {
-            q = q.filter(outbox_event::Column::OrgId.eq(org.to_string()));
-        }
-        q.order_by_asc(outbox_event::Column::Seq)
-            .limit(limit)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|m| {
-                Ok(FeedEvent {
-                    seq: m.seq,
-                    org_id: m.org_id.as_deref().map(parse_id).transpose()?,
-                    payload: from_json("event payload", &m.payload)?,
-                    id: m.id,
-                    event_type: m.event_type,
-                    subject_type: m.subject_type,
-                    subject_id: m.subject_id,
-                    created_at: m.created_at,
+        let Some(org) = org else {
+            return outbox_event::Entity::find()
+                .filter(outbox_event::Column::Seq.gt(after))
+                .filter(outbox_event::Column::EventType.ne(PING_EVENT))
+                .order_by_asc(outbox_event::Column::Seq)
+                .limit(limit)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| {
+                    Ok(FeedEvent {
+                        seq: m.seq,
+                        org_id: m.org_id.as_deref().map(parse_id).transpose()?,
+                        payload: from_json("event payload", &m.payload)?,
+                        id: m.id,
+                        event_type: m.event_type,
+                        subject_type: m.subject_type,
+                        subject_id: m.subject_id,
+                        created_at: m.created_at,
+                        context: None,
+                    })
                 })
-            })
-            .collect()
+                .collect();
+        };
+        let tx = self.read_tx(RowScope::Org(org)).await?;
+        let rows = tx
+            .query_all_raw(stmt(
+                self.engine,
+                &feed_sql(">", true),
+                vec![
+                    org.to_string().into(),
+                    after.into(),
+                    PING_EVENT.into(),
+                    (limit as i64).into(),
+                ],
+            ))
+            .await?;
+        let mut items = rows.iter().map(feed_item).collect::<Result<Vec<_>>>()?;
+        // A full page may have cut its last position's items short: end the
+        // page with all of them, so resuming after that position skips none.
+        if items.len() as u64 >= limit
+            && let Some(last) = items.last().map(|i| i.seq)
+        {
+            let rest = tx
+                .query_all_raw(stmt(
+                    self.engine,
+                    &feed_sql("=", false),
+                    vec![org.to_string().into(), last.into(), PING_EVENT.into()],
+                ))
+                .await?;
+            items.retain(|i| i.seq != last);
+            for r in &rest {
+                items.push(feed_item(r)?);
+            }
+        }
+        tx.commit().await?;
+        Ok(items)
     }
 }
 

@@ -744,11 +744,15 @@ pub enum AttemptResult {
     Gone,
 }
 
-/// One event of the feed (`GET /api/v1/events`).
+/// One item of the feed (`GET /api/v1/events`): an event, or a listing
+/// event as fanned out to one of the reader's installs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FeedEvent {
-    /// The feed position: commit-ordered (see `Store::events_after`).
+    /// The feed position: the event's, commit-ordered (see
+    /// `Store::events_after`). A fan-out shares its event's position.
     pub seq: i64,
+    /// The item's id: the event's, or for a fan-out its own (one per
+    /// install), so every item of a feed has a distinct id.
     pub id: String,
     pub org_id: Option<OrgId>,
     pub event_type: String,
@@ -756,4 +760,7 @@ pub struct FeedEvent {
     pub subject_id: String,
     pub payload: serde_json::Value,
     pub created_at: i64,
+    /// For a fan-out: `{"install": {...}}`, the reader's install as the
+    /// event's transaction saw it (what its webhook deliveries carry).
+    pub context: Option<serde_json::Value>,
 }

@@ -135,11 +135,19 @@ pub async fn raw_count(store: &Store, sql: &str) -> Result<i64, sea_orm::DbErr> 
 
 /// Counts rows with raw SQL in the system scope (sees every organization's rows).
 pub async fn system_count(store: &Store, sql: &str) -> i64 {
+    scoped_count(store, crate::RowScope::System, sql).await
+}
+
+/// Counts rows with raw SQL in `org`'s scope, as the store reads for it: on
+/// PostgreSQL row-level security shows only that organization's rows,
+/// whatever the SQL asks.
+pub async fn org_count(store: &Store, org: domain::OrgId, sql: &str) -> i64 {
+    scoped_count(store, crate::RowScope::Org(org), sql).await
+}
+
+async fn scoped_count(store: &Store, scope: crate::RowScope, sql: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
-    let conn = store
-        .read_tx(crate::RowScope::System)
-        .await
-        .expect("a read transaction");
+    let conn = store.read_tx(scope).await.expect("a read transaction");
     let row = conn
         .query_one_raw(Statement::from_string(
             conn.get_database_backend(),

@@ -395,3 +395,196 @@ async fn the_feed_pages_in_order_per_organization_and_a_failed_change_leaves_no_
         assert_eq!(s.events_after(None, 0, 1000).await.unwrap().len(), before);
     }
 }
+
+async fn install(s: &Store, tenant: &Org, listing: domain::ListingId) -> store::records::Install {
+    let now = now_ms();
+    let i = store::records::Install {
+        id: domain::InstallId::new(),
+        org_id: tenant.id,
+        listing_id: listing,
+        version_id: domain::VersionId::new(),
+        status: store::records::InstallStatus::Active,
+        granted_tools: vec!["read_file".into()],
+        granted_scopes: vec![],
+        requested_by: "test".into(),
+        approved_by: Some("test".into()),
+        policy_version: "p1".into(),
+        created_at: now,
+        updated_at: now,
+        removed_at: None,
+    };
+    let tx = s.begin_write().await.unwrap();
+    tx.in_org(tenant.id).insert_install(&i).await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "install", i.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    i
+}
+
+fn listing_event(publisher: &Org, ty: &str, listing: domain::ListingId, n: usize) -> NewEvent {
+    NewEvent {
+        event_type: ty.into(),
+        org_id: Some(publisher.id),
+        subject_type: "listing".into(),
+        subject_id: listing.to_string(),
+        payload: serde_json::json!({
+            "listing_id": listing, "slug": "files", "justification": "bad", "n": n,
+        }),
+    }
+}
+
+/// A tenant's feed has the listing events fanned out to its installs, each
+/// with its own install only, in position order with its own events, and a
+/// page never splits one event's items; another tenant sees none of it.
+#[tokio::test]
+async fn a_tenants_feed_has_the_listing_events_fanned_out_to_its_installs() {
+    for db in engines().await {
+        let s = &db.store;
+        let p = org(s, "pub", OrgKind::Publisher).await;
+        let a = org(s, "tenant-a", OrgKind::Tenant).await;
+        let b = org(s, "tenant-b", OrgKind::Tenant).await;
+        let c = org(s, "tenant-c", OrgKind::Tenant).await;
+        let files = domain::ListingId::new();
+        let other = domain::ListingId::new();
+        let mine = install(s, &a, files).await;
+        let theirs = install(s, &c, files).await;
+        install(s, &b, other).await;
+        let start = |o: &Org| {
+            let (s, o) = (s.clone(), o.id);
+            async move { s.events_after(Some(o), 0, 500).await.unwrap() }
+        };
+        let after_setup = start(&a).await.last().map_or(0, |e| e.seq);
+
+        emit(s, vec![event(Some(a.id), "tenant.note", "t", 0)]).await;
+        emit(s, vec![listing_event(&p, "listing.suspended", files, 1)]).await;
+        emit(s, vec![event(Some(a.id), "tenant.note", "t", 2)]).await;
+
+        let feed = s.events_after(Some(a.id), after_setup, 100).await.unwrap();
+        let types: Vec<&str> = feed.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, ["tenant.note", "listing.suspended", "tenant.note"]);
+        assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq));
+        let suspended = &feed[1];
+        let ctx = suspended
+            .context
+            .as_ref()
+            .expect("a fan-out has its install");
+        assert_eq!(ctx["install"]["id"], mine.id.to_string());
+        assert_eq!(ctx["install"]["tenant"], a.id.to_string());
+        assert_eq!(
+            ctx["install"]["granted_tools"],
+            serde_json::json!(["read_file"])
+        );
+        assert_eq!(suspended.org_id, Some(p.id), "still the publisher's event");
+        assert!(feed[0].context.is_none() && feed[2].context.is_none());
+        let text = format!("{feed:?}");
+        assert!(
+            !text.contains(&theirs.id.to_string()),
+            "another tenant's install"
+        );
+        assert!(!text.contains(&c.id.to_string()), "another tenant");
+        // Tenant c has its own item (its own id), b (another listing) none.
+        let c_feed = start(&c).await;
+        let c_item = c_feed
+            .iter()
+            .find(|e| e.event_type == "listing.suspended")
+            .unwrap();
+        assert_eq!(
+            c_item.context.as_ref().unwrap()["install"]["id"],
+            theirs.id.to_string()
+        );
+        assert_eq!(c_item.seq, suspended.seq, "the event's position");
+        assert_ne!(c_item.id, suspended.id, "one id per fan-out");
+        assert!(
+            start(&b)
+                .await
+                .iter()
+                .all(|e| e.event_type != "listing.suspended")
+        );
+        // The publisher has the event itself, once, without a context; the
+        // operator's feed too (no fan-outs there).
+        for feed in [start(&p).await, s.events_after(None, 0, 500).await.unwrap()] {
+            let got: Vec<_> = feed
+                .iter()
+                .filter(|e| e.event_type == "listing.suspended")
+                .collect();
+            assert_eq!(got.len(), 1);
+            assert!(got[0].context.is_none());
+        }
+
+        // Resuming: one at a time from the start reaches the same items.
+        let mut paged = Vec::new();
+        let mut cursor = after_setup;
+        loop {
+            let page = s.events_after(Some(a.id), cursor, 1).await.unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = last.seq;
+            paged.extend(page);
+        }
+        assert_eq!(paged, feed);
+
+        // A second install of the listing (the services refuse one, but the
+        // data allows it): a reinstatement reaches both, and a page of one
+        // still carries both items of its position, so resuming skips none.
+        let second = install(s, &a, files).await;
+        let before = s.events_after(Some(a.id), 0, 500).await.unwrap();
+        let cursor = before.last().unwrap().seq;
+        emit(s, vec![listing_event(&p, "listing.reinstated", files, 3)]).await;
+        emit(s, vec![event(Some(a.id), "tenant.note", "t", 4)]).await;
+        let page = s.events_after(Some(a.id), cursor, 1).await.unwrap();
+        assert_eq!(page.len(), 2, "{page:?}");
+        assert_eq!(page[0].seq, page[1].seq);
+        let mut ids: Vec<String> = page
+            .iter()
+            .map(|e| {
+                e.context.as_ref().unwrap()["install"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        ids.sort();
+        let mut want = vec![mine.id.to_string(), second.id.to_string()];
+        want.sort();
+        assert_eq!(ids, want);
+        let next = s.events_after(Some(a.id), page[1].seq, 1).await.unwrap();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].payload["n"], 4);
+        // A removed install gets nothing new.
+        let tx = s.begin_write().await.unwrap();
+        assert!(
+            tx.in_org(a.id)
+                .move_install(
+                    second.id,
+                    store::records::InstallStatus::Active,
+                    store::records::InstallStatus::Removed,
+                    "test",
+                    now_ms(),
+                )
+                .await
+                .unwrap()
+        );
+        tx.commit(
+            AuditRecord::new(Actor::System, "t", "install", second.id),
+            vec![],
+        )
+        .await
+        .unwrap();
+        let cursor = s
+            .events_after(Some(a.id), 0, 500)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .seq;
+        emit(s, vec![listing_event(&p, "listing.delisted", files, 5)]).await;
+        let got = s.events_after(Some(a.id), cursor, 100).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            got[0].context.as_ref().unwrap()["install"]["id"],
+            mine.id.to_string()
+        );
+    }
+}

@@ -72,6 +72,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| *t))
         .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| *t))
+        .chain(migrations::FANOUT_TABLES.iter().map(|(t, _)| *t))
         .collect();
     for t in &all {
         let n = raw_count(
@@ -106,6 +107,7 @@ async fn every_org_owned_table_has_row_level_security_forced() {
         .chain(migrations::CATALOG_TABLES)
         .chain(migrations::INTEGRATION_TABLES)
         .chain(migrations::NAMED_INTEGRATION_TABLES)
+        .chain(migrations::FANOUT_TABLES)
         .map(|(t, _)| *t)
         .collect();
     let org_owned = raw_count(
@@ -178,6 +180,7 @@ async fn the_app_role_cannot_bypass_row_level_security() {
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::FANOUT_TABLES.iter().map(|(t, _)| t))
     {
         let owns = raw_count(
             &db.store,
@@ -208,6 +211,7 @@ async fn with_no_scope_selects_return_nothing_and_writes_fail() {
         .chain(migrations::CATALOG_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::INTEGRATION_TABLES.iter().map(|(t, _)| t))
         .chain(migrations::NAMED_INTEGRATION_TABLES.iter().map(|(t, _)| t))
+        .chain(migrations::FANOUT_TABLES.iter().map(|(t, _)| t))
     {
         assert_eq!(
             raw_count(s, &format!("SELECT count(*) FROM {t}"))
@@ -389,4 +393,81 @@ async fn catalog_rows_are_read_in_any_scope_and_written_only_by_their_owner() {
         .unwrap(),
         0
     );
+}
+
+/// A listing event fanned out to tenants' installs (`event_fanout`, the
+/// tenant's feed): each tenant's scope holds its own install's row only, and
+/// no scope at all holds none, whatever the SQL asks.
+#[tokio::test]
+async fn a_tenant_sees_only_its_own_fan_outs() {
+    use domain::audit::{Actor, AuditRecord};
+    use store::records::{Install, InstallStatus};
+    let Some(db) = postgres().await else { return };
+    let s = &db.store;
+    let (publisher, _, _) = org_with_member_and_token(s, "rls-pub").await;
+    let (a, _, _) = org_with_member_and_token(s, "rls-tenant-a").await;
+    let (b, _, _) = org_with_member_and_token(s, "rls-tenant-b").await;
+    let (c, _, _) = org_with_member_and_token(s, "rls-tenant-c").await;
+    let listing = domain::ListingId::new();
+    let mut installs = Vec::new();
+    for tenant in [&a, &b] {
+        let i = Install {
+            id: domain::InstallId::new(),
+            org_id: tenant.id,
+            listing_id: listing,
+            version_id: domain::VersionId::new(),
+            status: InstallStatus::Active,
+            granted_tools: vec![],
+            granted_scopes: vec![],
+            requested_by: "test".into(),
+            approved_by: None,
+            policy_version: "p".into(),
+            created_at: now_ms(),
+            updated_at: now_ms(),
+            removed_at: None,
+        };
+        let tx = s.begin_write().await.unwrap();
+        tx.in_org(tenant.id).insert_install(&i).await.unwrap();
+        tx.commit(
+            AuditRecord::new(Actor::System, "t", "install", i.id),
+            vec![],
+        )
+        .await
+        .unwrap();
+        installs.push(i);
+    }
+    let tx = s.begin_write().await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "t", "listing", listing),
+        vec![store::NewEvent {
+            event_type: "listing.suspended".into(),
+            org_id: Some(publisher.id),
+            subject_type: "listing".into(),
+            subject_id: listing.to_string(),
+            payload: serde_json::json!({ "listing_id": listing }),
+        }],
+    )
+    .await
+    .unwrap();
+    let all = "SELECT count(*) FROM event_fanout";
+    assert_eq!(store::testing::system_count(s, all).await, 2);
+    assert_eq!(raw_count(s, all).await.unwrap(), 0, "no scope, no rows");
+    for (tenant, mine, theirs) in [
+        (&a, &installs[0], &installs[1]),
+        (&b, &installs[1], &installs[0]),
+    ] {
+        assert_eq!(store::testing::org_count(s, tenant.id, all).await, 1);
+        let own = format!(
+            "SELECT count(*) FROM event_fanout WHERE install_id = '{}'",
+            mine.id
+        );
+        let other = format!(
+            "SELECT count(*) FROM event_fanout WHERE install_id = '{}'",
+            theirs.id
+        );
+        assert_eq!(store::testing::org_count(s, tenant.id, &own).await, 1);
+        assert_eq!(store::testing::org_count(s, tenant.id, &other).await, 0);
+    }
+    assert_eq!(store::testing::org_count(s, c.id, all).await, 0);
+    assert_eq!(store::testing::org_count(s, publisher.id, all).await, 0);
 }
