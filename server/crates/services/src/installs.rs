@@ -447,6 +447,17 @@ impl Services {
             removed_at: None,
         };
         let tx = self.store.begin_write().await?;
+        // Checked again where it counts: a suspension that committed since
+        // `installable` wins; one that has not waits for this install.
+        if !tx
+            .in_org(org.id)
+            .hold_published(listing.id, version.id)
+            .await?
+        {
+            return Err(ServiceError::Conflict(
+                "this version is no longer published; reload and try again".into(),
+            ));
+        }
         tx.in_org(org.id).insert_install(&install).await?;
         let mut r = AuditRecord::new(
             actor.audit(),

@@ -3,16 +3,17 @@
 //! compare-and-set, so an uninstall and an approval cannot both win.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use domain::listing::VersionState;
 use domain::{InstallId, ListingId, VersionId};
 
 use crate::catalog::parse_id;
-use crate::entities::{install, tenant_policy};
+use crate::entities::{install, listing_version, tenant_policy};
 use crate::records::{Install, InstallStatus, TenantPolicy};
 use crate::review::from_json;
 use crate::write::json;
-use crate::{OrgReader, OrgWriter, Result, RowScope, StoreError};
+use crate::{Engine, OrgReader, OrgWriter, Result, RowScope, StoreError};
 
 fn install_from(m: install::Model) -> Result<Install> {
     Ok(Install {
@@ -94,6 +95,33 @@ impl OrgReader<'_> {
 }
 
 impl OrgWriter<'_> {
+    /// Whether `version` of `listing` is still published, checked in the
+    /// transaction that installs it and held until that transaction ends: a
+    /// suspension or delisting (any move of the version) either committed
+    /// first, and this is `false`, or waits for this transaction, and then
+    /// its fan-out (`integrations::insert_events`) finds the install. Without
+    /// it an install whose check ran before a suspension committed, and whose
+    /// row committed after the suspension's fan-out read the installs, got
+    /// no revoke. PostgreSQL: a `FOR SHARE` lock on the version's row, taken
+    /// in the system scope (the row is the publisher's, and row-level
+    /// security checks a row lock against the update policy); SQLite
+    /// serializes write transactions, so the read is enough.
+    pub async fn hold_published(&self, listing: ListingId, version: VersionId) -> Result<bool> {
+        let engine = self.tx.engine;
+        crate::set_row_scope(&self.tx.tx, engine, RowScope::System).await?;
+        let mut q = listing_version::Entity::find()
+            .select_only()
+            .column(listing_version::Column::State)
+            .filter(listing_version::Column::Id.eq(version.to_string()))
+            .filter(listing_version::Column::ListingId.eq(listing.to_string()));
+        if engine == Engine::Postgres {
+            q = q.lock_shared();
+        }
+        let state: Option<String> = q.into_tuple().one(&self.tx.tx).await?;
+        self.scoped().await?;
+        Ok(state.as_deref() == Some(VersionState::Published.as_str()))
+    }
+
     pub async fn insert_install(&self, i: &Install) -> Result<()> {
         self.scoped().await?;
         self.tx.authz_changed(crate::AuthzChange::Tenant(self.org));

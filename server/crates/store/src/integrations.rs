@@ -194,8 +194,10 @@ pub(crate) async fn insert_events(
         .filter_map(|e| e.org_id.map(|o| o.to_string()))
         .collect();
     // The tenants with an install of a listing one of these events is about,
-    // read in this transaction: an install committed before it is included,
-    // one committed after it sees the listing's new state on its own.
+    // read in this transaction: an install committed before it is included;
+    // one not committed yet either holds the version (`hold_published`), so
+    // this transaction's move of it waited and the install is included, or
+    // finds the version moved and is refused.
     let listings: Vec<String> = events
         .iter()
         .filter(|e| {

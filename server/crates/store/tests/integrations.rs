@@ -588,3 +588,153 @@ async fn a_tenants_feed_has_the_listing_events_fanned_out_to_its_installs() {
         );
     }
 }
+
+/// A publisher's listing with one published version.
+async fn published_listing(
+    s: &Store,
+    p: &Org,
+    slug: &str,
+) -> (store::records::Listing, store::records::Version) {
+    let now = now_ms();
+    let l = store::records::Listing {
+        id: domain::ListingId::new(),
+        org_id: p.id,
+        slug: slug.into(),
+        name: slug.into(),
+        category: "utilities".into(),
+        summary: "does things".into(),
+        description: "long".into(),
+        homepage: None,
+        support_contact: None,
+        privacy_url: None,
+        data_use: String::new(),
+        capabilities: vec![],
+        egress: vec![],
+        created_at: now,
+        updated_at: now,
+    };
+    let v = store::records::Version {
+        id: domain::VersionId::new(),
+        listing_id: l.id,
+        org_id: p.id,
+        version: "1.0.0".into(),
+        state: domain::listing::VersionState::Published,
+        manifest_digest: None,
+        manifest_format: "mcp_tools_list".into(),
+        created_at: now,
+        submitted_at: None,
+        published_at: Some(now),
+        manifest: Default::default(),
+        declared: Default::default(),
+        screening: None,
+    };
+    let tx = s.begin_write().await.unwrap();
+    tx.insert_listing(&l).await.unwrap();
+    tx.insert_version(&v).await.unwrap();
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "listing", l.id),
+        vec![],
+    )
+    .await
+    .unwrap();
+    (l, v)
+}
+
+/// What `Services::enforce` writes to suspend a listing's live version.
+async fn suspend(s: Store, p: Org, l: store::records::Listing, v: store::records::Version) {
+    use domain::listing::VersionState;
+    let tx = s.begin_write().await.unwrap();
+    assert!(
+        tx.in_org(p.id)
+            .move_version(
+                v.id,
+                VersionState::Published,
+                VersionState::Suspended,
+                now_ms(),
+                None
+            )
+            .await
+            .unwrap()
+    );
+    tx.commit(
+        AuditRecord::new(Actor::System, "test", "listing", l.id),
+        vec![listing_event(&p, "listing.suspended", l.id, 0)],
+    )
+    .await
+    .unwrap();
+}
+
+/// An install and a suspension of its version at the same moment: the
+/// suspension either committed first, and the install's transaction sees it
+/// (`hold_published` is false), or it waits for the install's commit, and its
+/// fan-out then has the install. Never an install the fan-out missed.
+#[tokio::test]
+async fn an_install_racing_a_suspension_is_refused_or_gets_the_fan_out() {
+    for db in engines().await {
+        let s = &db.store;
+        let p = org(s, "pub", OrgKind::Publisher).await;
+        let t = org(s, "tenant", OrgKind::Tenant).await;
+        let new_install =
+            |l: &store::records::Listing, v: &store::records::Version| store::records::Install {
+                id: domain::InstallId::new(),
+                org_id: t.id,
+                listing_id: l.id,
+                version_id: v.id,
+                status: store::records::InstallStatus::Active,
+                granted_tools: vec![],
+                granted_scopes: vec![],
+                requested_by: "test".into(),
+                approved_by: None,
+                policy_version: "p".into(),
+                created_at: now_ms(),
+                updated_at: now_ms(),
+                removed_at: None,
+            };
+
+        // The install holds the version first: the suspension waits for it.
+        let (l, v) = published_listing(s, &p, "first").await;
+        let i = new_install(&l, &v);
+        let tx = s.begin_write().await.unwrap();
+        assert!(tx.in_org(t.id).hold_published(l.id, v.id).await.unwrap());
+        tx.in_org(t.id).insert_install(&i).await.unwrap();
+        let racing = tokio::spawn(suspend(s.clone(), p.clone(), l.clone(), v.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !racing.is_finished(),
+            "the suspension waits for the install"
+        );
+        tx.commit(
+            AuditRecord::new(Actor::System, "t", "install", i.id),
+            vec![],
+        )
+        .await
+        .unwrap();
+        racing.await.unwrap();
+        let feed = s.events_after(Some(t.id), 0, 100).await.unwrap();
+        let got: Vec<_> = feed
+            .iter()
+            .filter(|e| e.event_type == "listing.suspended")
+            .collect();
+        assert_eq!(got.len(), 1, "{feed:?}");
+        assert_eq!(
+            got[0].context.as_ref().unwrap()["install"]["id"],
+            i.id.to_string()
+        );
+
+        // The suspension committed first: the install's own check sees it.
+        let (l, v) = published_listing(s, &p, "second").await;
+        suspend(s.clone(), p.clone(), l.clone(), v.clone()).await;
+        let tx = s.begin_write().await.unwrap();
+        assert!(!tx.in_org(t.id).hold_published(l.id, v.id).await.unwrap());
+        drop(tx);
+        // Nor is a version of another listing taken for this one.
+        let (other, _) = published_listing(s, &p, "third").await;
+        let tx = s.begin_write().await.unwrap();
+        assert!(
+            !tx.in_org(t.id)
+                .hold_published(other.id, v.id)
+                .await
+                .unwrap()
+        );
+    }
+}
