@@ -256,6 +256,54 @@ impl Sql {
     }
 }
 
+/// A value as a PostgreSQL literal: numbers and booleans as they are, text
+/// quoted with its quotes doubled (`standard_conforming_strings` is on, so a
+/// backslash is just a backslash). `None` for anything else, or text with a
+/// NUL (which no literal can hold).
+fn pg_literal(v: &Value) -> Option<String> {
+    match v {
+        Value::Bool(Some(b)) => Some(if *b { "TRUE" } else { "FALSE" }.to_owned()),
+        Value::Int(Some(i)) => Some(i.to_string()),
+        Value::BigInt(Some(i)) => Some(i.to_string()),
+        Value::String(Some(s)) if !s.contains('\0') => Some(format!("'{}'", s.replace('\'', "''"))),
+        _ => None,
+    }
+}
+
+impl Sql {
+    /// The statement for a catalog read. On PostgreSQL the values are written
+    /// into it as literals: bound, they are planned after a prepared
+    /// statement's fifth run by a generic plan that cannot know whether a
+    /// word is in ten listings or in seventy thousand. The plan for one then
+    /// serves the other: a count of `data` asked the GIN index for all 73k
+    /// matches to count the first thousand (18 ms against 1.5 ms for a scan
+    /// that stops there), a count of `quokka` scanned every listing for its
+    /// ten (90 ms against 0.4 ms through the index). The words are letters
+    /// and digits only ([`search_words`]) and the other values the caller's
+    /// checked filters, but every text value is quoted all the same.
+    fn read_statement(&self, engine: Engine) -> Statement {
+        if engine == Engine::Postgres
+            && let Some(text) = self.inlined()
+        {
+            return Statement::from_string(sea_orm::DbBackend::Postgres, text);
+        }
+        self.statement(engine)
+    }
+
+    fn inlined(&self) -> Option<String> {
+        let mut out = String::with_capacity(self.text.len() + 64);
+        let mut values = self.values.iter();
+        for c in self.text.chars() {
+            if c == '?' {
+                out.push_str(&pg_literal(values.next()?)?);
+            } else {
+                out.push(c);
+            }
+        }
+        values.next().is_none().then_some(out)
+    }
+}
+
 #[derive(FromQueryResult)]
 struct HitRow {
     listing_id: String,
@@ -429,11 +477,12 @@ impl Store {
                     c.push("SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
                         .bind(fts5_query(&w));
                 }
-                let n =
-                    Count::find_by_statement(capped_count(&c, count_cap).statement(self.engine))
-                        .one(&tx)
-                        .await?
-                        .map_or(0, |c| c.n.max(0) as u64);
+                let n = Count::find_by_statement(
+                    capped_count(&c, count_cap).read_statement(self.engine),
+                )
+                .one(&tx)
+                .await?
+                .map_or(0, |c| c.n.max(0) as u64);
                 text_count = Some(n);
                 Driver::Text(w)
             }
@@ -450,7 +499,7 @@ impl Store {
                     c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
                         .bind(f.clone());
                     let n = Count::find_by_statement(
-                        capped_count(&c, tuning.facet_drive_max + 1).statement(self.engine),
+                        capped_count(&c, tuning.facet_drive_max + 1).read_statement(self.engine),
                     )
                     .one(&tx)
                     .await?
@@ -552,7 +601,7 @@ impl Store {
             .bind(i64::from(size) + 1)
             .push(" OFFSET ")
             .bind(offset);
-        let rows = HitRow::find_by_statement(select.statement(self.engine))
+        let rows = HitRow::find_by_statement(select.read_statement(self.engine))
             .all(&tx)
             .await?;
 
@@ -563,10 +612,12 @@ impl Store {
                 let mut inner = Sql::default();
                 inner.push("SELECT 1 AS one").push(&from.text);
                 inner.values = from.values.clone();
-                Count::find_by_statement(capped_count(&inner, count_cap).statement(self.engine))
-                    .one(&tx)
-                    .await?
-                    .map_or(0, |c| c.n.max(0) as u64)
+                Count::find_by_statement(
+                    capped_count(&inner, count_cap).read_statement(self.engine),
+                )
+                .one(&tx)
+                .await?
+                .map_or(0, |c| c.n.max(0) as u64)
             }
         };
         tx.commit().await?;
@@ -1121,6 +1172,36 @@ mod tests {
         let one = search_words("x");
         assert_eq!(fts5_query(&one), r#""x""#, "one letter is no prefix");
         assert_eq!(ts_query(&one), "x");
+    }
+
+    #[test]
+    fn postgres_reads_carry_their_values_as_literals() {
+        let mut q = Sql::default();
+        q.push("SELECT 1 FROM t WHERE a = ")
+            .bind("o'brien \\ x".to_owned())
+            .push(" AND b <= ")
+            .bind(2)
+            .push(" AND c = ")
+            .bind(true)
+            .push(" LIMIT ")
+            .bind(1001i64);
+        assert_eq!(
+            q.inlined().as_deref(),
+            Some(r"SELECT 1 FROM t WHERE a = 'o''brien \ x' AND b <= 2 AND c = TRUE LIMIT 1001"),
+            "a quote cannot end the literal"
+        );
+        let mut nul = Sql::default();
+        nul.push("SELECT ").bind("a\0b".to_owned());
+        assert!(
+            nul.inlined().is_none(),
+            "no literal holds a NUL: bound instead"
+        );
+        let sqlite = q.read_statement(Engine::Sqlite);
+        assert_eq!(
+            sqlite.values.map(|v| v.0.len()),
+            Some(4),
+            "SQLite binds as before"
+        );
     }
 
     #[test]
