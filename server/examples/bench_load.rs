@@ -1,7 +1,8 @@
 //! A fixed-rate HTTP/1.1 load generator for latency at a given request rate
-//! (`scripts/bench_authorize.sh`), in the manner of wrk2: one thread, keep-alive
-//! connections, each sending on a schedule of `rate / connections` requests a
-//! second, the same prebuilt request every time.
+//! (`scripts/bench_authorize.sh`), in the manner of wrk2: keep-alive
+//! connections on one tokio thread, the same prebuilt request every time,
+//! released on a schedule of `rate` requests a second (round robin over the
+//! connections) by a pacing OS thread.
 //!
 //!     cargo run -p server --release --example bench_load -- \
 //!         --url http://127.0.0.1:3200/api/v1/authorize --rate 30000 \
@@ -10,11 +11,11 @@
 //! Latency is measured from the later of the request's scheduled time and
 //! the moment its connection was free (the previous answer had arrived): a
 //! server that falls behind is charged for the queue it causes (no
-//! coordinated omission). A timer that fires late is charged too: tokio's
-//! timers tick by the millisecond, so at tens of thousands of requests a
-//! second this client's own floor shows in the tail (the constant server,
-//! measured the same way, shows it). Prints one JSON object: the rate
-//! reached, the 2xx share and the latency percentiles in milliseconds.
+//! coordinated omission). The pacer sleeps with the operating system's
+//! timer (tens of microseconds late at most, usually), not tokio's, whose
+//! millisecond ticks would release requests in bursts and charge the server
+//! for the client's lateness. Prints one JSON object: the rate reached, the
+//! 2xx share and the latency percentiles in milliseconds.
 //!
 //! Why not oha: at the rates measured here oha (multi-threaded, TUI-less but
 //! still heavy) took a core of the two, and its own queueing put the p99 of a
@@ -122,25 +123,15 @@ async fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Re
 async fn connection(
     addr: String,
     request: std::sync::Arc<Vec<u8>>,
-    start: Instant,
-    first: Duration,
-    interval: Duration,
+    mut due: tokio::sync::mpsc::UnboundedReceiver<Instant>,
     measure_from: Instant,
-    until: Instant,
 ) -> std::io::Result<Vec<Sample>> {
     let mut stream = TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
     let mut buf = Vec::with_capacity(16 * 1024);
     let mut samples = Vec::new();
     let mut free_at = Instant::now();
-    let mut i: u32 = 0;
-    loop {
-        let scheduled = start + first + interval * i;
-        i += 1;
-        if scheduled >= until {
-            return Ok(samples);
-        }
-        tokio::time::sleep_until(scheduled.into()).await;
+    while let Some(scheduled) = due.recv().await {
         let from = scheduled.max(free_at);
         stream.write_all(&request).await?;
         let status = read_response(&mut stream, &mut buf).await?;
@@ -151,6 +142,36 @@ async fn connection(
                 micros: done.duration_since(from).as_micros().min(u32::MAX as u128) as u32,
                 ok: (200..300).contains(&status),
             });
+        }
+    }
+    Ok(samples)
+}
+
+/// Releases each request at its scheduled time, from an OS thread: tokio's
+/// timers tick by the millisecond, which at these rates is many requests'
+/// worth of lateness; a thread's sleep wakes within tens of microseconds
+/// (and releases together what fell due meanwhile). Request `k` is due at
+/// `start + k / rate` on connection `k mod connections`.
+fn pace(
+    due: Vec<tokio::sync::mpsc::UnboundedSender<Instant>>,
+    start: Instant,
+    rate: u64,
+    until: Instant,
+) {
+    let mut k: u64 = 0;
+    loop {
+        let now = Instant::now();
+        loop {
+            let t = start + Duration::from_nanos(k * 1_000_000_000 / rate);
+            if t >= until {
+                return;
+            }
+            if t > now {
+                std::thread::sleep(t - now);
+                break;
+            }
+            let _ = due[(k % due.len() as u64) as usize].send(t);
+            k += 1;
         }
     }
 }
@@ -189,25 +210,23 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        // Each connection sends every `interval`; their phases are spread so
-        // the total is an even `rate`.
-        let interval = Duration::from_nanos(1_000_000_000 * args.connections / args.rate);
         let start = Instant::now() + Duration::from_millis(200);
         let measure_from = start + Duration::from_secs(args.warmup);
         let until = measure_from + Duration::from_secs(args.duration);
         let mut tasks = Vec::new();
-        for c in 0..args.connections {
-            let first = Duration::from_nanos(1_000_000_000 * c / args.rate);
+        let mut due = Vec::new();
+        for _ in 0..args.connections {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            due.push(tx);
             tasks.push(tokio::spawn(connection(
                 host.to_owned(),
                 request.clone(),
-                start,
-                first,
-                interval,
+                rx,
                 measure_from,
-                until,
             )));
         }
+        let rate = args.rate;
+        let pacer = std::thread::spawn(move || pace(due, start, rate, until));
         let mut all = Vec::new();
         for t in tasks {
             match t.await {
@@ -216,6 +235,7 @@ fn main() -> ExitCode {
                 Err(e) => return Err(format!("a connection task failed: {e}")),
             }
         }
+        let _ = pacer.join();
         Ok((all, args.duration))
     });
     let (samples, secs) = match result {
