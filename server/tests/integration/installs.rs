@@ -309,6 +309,36 @@ async fn a_members_install_waits_for_an_admin() {
                 .unwrap_err(),
             ServiceError::Forbidden
         ));
+        // Not while the listing is suspended: approving grants.
+        let olivia = user(&app, "ops@steward.example").await;
+        s.enforce(
+            &olivia,
+            LISTING,
+            services::records::Enforcement::Suspend,
+            "investigating",
+        )
+        .await
+        .unwrap();
+        let refused = s
+            .approve_install(&carla, TENANT, &i.id.to_string())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, ServiceError::Conflict(m) if m.contains("suspended")),
+            "{refused:?}"
+        );
+        assert_eq!(
+            s.tenant_installs(&carla, TENANT).await.unwrap()[0].status,
+            InstallStatus::Pending
+        );
+        s.enforce(
+            &olivia,
+            LISTING,
+            services::records::Enforcement::Reinstate,
+            "cleared",
+        )
+        .await
+        .unwrap();
         s.approve_install(&carla, TENANT, &i.id.to_string())
             .await
             .unwrap();

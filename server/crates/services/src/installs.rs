@@ -545,6 +545,20 @@ impl Services {
         }
         let now = store::now_ms();
         let tx = self.store.begin_write().await?;
+        // An approval grants: not while the listing is suspended or delisted
+        // (its fan-out already told the tenant's systems to revoke). Held as
+        // an install holds it, so a suspension racing this waits or wins.
+        if to == InstallStatus::Active
+            && !tx
+                .in_org(org.id)
+                .hold_published(i.listing_id, i.version_id)
+                .await?
+        {
+            return Err(ServiceError::Conflict(
+                "this agent's listing is suspended or delisted; it can be approved once it is reinstated"
+                    .into(),
+            ));
+        }
         if !tx
             .in_org(org.id)
             .move_install(i.id, from, to, &actor.audit().encode(), now)
