@@ -46,11 +46,17 @@ test("a visitor filters by risk tier, and the empty state names the filters", as
   await page.getByLabel("Risk tier").selectOption("high");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/[?&]risk=high/);
+  // The previous page's cards stay until the new ones arrive: let the fetch
+  // finish before reading them, and before typing into a form it re-renders
+  // (once on PostgreSQL the empty state below listed the risk filter but not
+  // the typed text; not reproduced since, in isolation or with this wait).
+  await page.waitForLoadState("networkidle");
   await expect(cards(page).first()).toBeVisible();
   await expect(cards(page).getByText("Critical risk", { exact: true })).toHaveCount(0);
 
   // Nothing matches: say which filters, offer to drop each or all.
   await page.getByLabel("Search the catalog").fill("nosuchagentanywhere");
+  await expect(page.getByLabel("Search the catalog")).toHaveValue("nosuchagentanywhere");
   await page.getByRole("button", { name: "Search" }).click();
   const empty = page.locator("#catalog-empty");
   await expect(empty).toContainText("No listings match");
