@@ -91,7 +91,33 @@ run() { # name, token, schemathesis filter options...
     ${API_FUZZ_SEED:+--seed "$API_FUZZ_SEED"} \
     --report junit,ndjson --report-dir "$out/$name" \
     "$@" "$base/api/v1/openapi.json" || status=$?
+  if ((status != 0)) && only_tool_crashes "$out/$name"; then
+    log "WARNING ($name): schemathesis crashed generating cases (CPython 3.11's 'AST constructor" \
+      "recursion depth mismatch' in hypothesis, not a response of steward's); no check failed"
+    status=0
+  fi
   return $status
+}
+
+# Whether a failed run's report holds no failed check and only errors that are
+# the generator's own crash: CPython before 3.11.8 (gh-106905) can raise
+# "AST constructor recursion depth mismatch" when hypothesis parses a lambda's
+# source to describe it; schemathesis reports that as an error of the
+# operation whose cases it was generating (seen once in the runs of 2026-11-26).
+only_tool_crashes() { # report dir
+  local report
+  report=$(ls -t "$1"/junit-*.xml 2>/dev/null | head -1)
+  [[ -n $report ]] || return 1
+  python3 - "$report" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+failures = list(root.iter("failure"))
+errors = list(root.iter("error"))
+crash = "AST constructor recursion depth mismatch"
+ok = not failures and errors and all(crash in (e.text or "") + (e.get("message") or "") for e in errors)
+sys.exit(0 if ok else 1)
+PY
 }
 failed=0
 run tenant "$tenant_token" --exclude-operation-id create_version || failed=1
