@@ -25,17 +25,15 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::Request;
 use axum::handler::Handler;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::response::Response;
 use futures::future::Either;
 use services::Services;
 use tower::Service;
 use tracing::Instrument;
 
-use crate::api_v1::Problem;
 use crate::observability;
 
 /// The route this module serves.
@@ -132,24 +130,8 @@ async fn authorize(services: Services, mut req: Request) -> Result<Response, Inf
 }
 
 async fn answer(services: Services, req: Request) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Payload too large",
-        )
-        .detail(format!("The limit is {BODY_LIMIT} bytes."))
-        .into_response();
+    match crate::http::cap_body(req, BODY_LIMIT) {
+        Ok(req) => Handler::<_, Services>::call(crate::api_v1::authorize, req, services).await,
+        Err(refused) => *refused,
     }
-    let (parts, body) = req.into_parts();
-    let req = Request::from_parts(
-        parts,
-        Body::new(http_body_util::Limited::new(body, BODY_LIMIT)),
-    );
-    Handler::<_, Services>::call(crate::api_v1::authorize, req, services).await
 }

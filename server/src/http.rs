@@ -47,24 +47,37 @@ async fn limit_body(
     } else {
         BODY_LIMIT
     };
+    match cap_body(req, limit) {
+        Ok(req) => next.run(req).await,
+        Err(refused) => *refused,
+    }
+}
+
+/// `req` with its body cut off past `limit`, or the 413 answer when its
+/// declared length is over it (also `hot_path`'s cap).
+pub(crate) fn cap_body(
+    req: axum::extract::Request,
+    limit: usize,
+) -> Result<axum::extract::Request, Box<axum::response::Response>> {
     let declared = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return Problem::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "too-large",
-            "Payload too large",
-        )
-        .detail(format!("The limit is {limit} bytes."))
-        .into_response();
+        return Err(Box::new(
+            Problem::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Payload too large",
+            )
+            .detail(format!("The limit is {limit} bytes."))
+            .into_response(),
+        ));
     }
     let (parts, body) = req.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
+    Ok(axum::extract::Request::from_parts(parts, body))
 }
 
 #[derive(Clone, FromRef)]
