@@ -13,8 +13,9 @@
 #   4. maximum rate: wrk (-t1 -c32 by default), same POST, same body, both
 #      servers in one run; the ratio steward/constant (target >= 0.85);
 #   5. latency at a fixed rate of half the constant server's maximum:
-#      bench_load (server/examples/bench_load.rs: one thread, wrk2's schedule,
-#      no coordinated omission), p50/p99 for both (target: steward p99 <= 1.5 ms).
+#      bench_load (server/examples/bench_load.rs: wrk2's schedule, released by
+#      an OS pacing thread, no coordinated omission), p50/p99 for both
+#      (target: steward p99 <= 1.5 ms).
 #
 # Every request carries the bearer token (steward checks it: cache + rate
 # limiter) and is counted per install/tool/outcome (written in batches).
