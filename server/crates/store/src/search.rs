@@ -67,6 +67,12 @@ fn bit(names: &[&str], name: &str) -> Option<i64> {
 /// millisecond (their place by listing id).
 const TIE_BITS: u32 = 20;
 
+/// The most room one listing placed after the last of its millisecond takes
+/// (see [`place`]): the first listing of a millisecond leaves at least a
+/// quarter of the room after it, so over 300 appends fit before the tail is
+/// split in halves.
+const TAIL_SHARE: i64 = 1 << 10;
+
 /// The lowest `catalog_entry.doc` of listings published at `published_at`:
 /// a listing's `doc` is this plus its place among the listings published in
 /// the same millisecond, in listing id order ([`place`]), so `doc DESC` is
@@ -887,8 +893,14 @@ async fn refresh_chunk(conn: &impl ConnectionTrait, engine: Engine, ids: &[Strin
 /// `doc` values for the listings `new`, all published at `t`, among the rows
 /// `existing` (listing id, doc) already published at `t`: in listing id order,
 /// between their neighbours, spread over the free room (spaced, and offset
-/// within each one's share by a hash of the id, so two transactions that each
-/// place one listing in the same millisecond hardly ever pick the same value).
+/// within the middle half of each one's share by a hash of the id, so two
+/// transactions that each place one listing in the same millisecond hardly
+/// ever pick the same value, and a placement leaves at least a quarter of its
+/// share free on either side). After the last existing row (if any) a share is
+/// at most
+/// [`TAIL_SHARE`]: listings are mostly placed one at a time in id order (ids
+/// grow with time), and each such append then uses a little of the tail
+/// instead of up to all of it.
 /// Existing rows keep their value (they may belong to another organization,
 /// which this transaction may not write). Rows of the old numbering (a catalog
 /// being rebuilt) are ignored: they are rewritten in the same rebuild.
@@ -918,7 +930,10 @@ fn place(t: i64, existing: Vec<(String, i64)>, mut new: Vec<String>) -> Result<V
             continue;
         }
         let free = hi - lo - 1;
-        let share = free / here.len() as i64;
+        let mut share = free / here.len() as i64;
+        if i == existing.len() && i > 0 {
+            share = share.min(TAIL_SHARE);
+        }
         if share < 1 {
             return Err(crate::StoreError::Corrupt(format!(
                 "no room left in the catalog order for listings published at {t}"
@@ -927,8 +942,9 @@ fn place(t: i64, existing: Vec<(String, i64)>, mut new: Vec<String>) -> Result<V
         for (k, id) in here.iter().enumerate() {
             let jitter = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            }) % share as u64;
-            out.push((id.clone(), base + lo + 1 + k as i64 * share + jitter as i64));
+            }) % (share as u64 / 2).max(1);
+            let offset = share / 4 + jitter as i64;
+            out.push((id.clone(), base + lo + 1 + k as i64 * share + offset));
         }
     }
     Ok(out)
@@ -1232,6 +1248,23 @@ mod tests {
         // No room between two neighbours: an error, not a wrong order.
         let tight = vec![("a".to_owned(), base + 1), ("c".to_owned(), base + 2)];
         assert!(place(5, tight, ids(&["b"])).is_err());
+        // One at a time, in id order (as listings are published): each
+        // append leaves room for the next, far beyond a few dozen per
+        // millisecond; so does each insertion in front of the first row.
+        let mut rows: Vec<(String, i64)> = Vec::new();
+        for n in 0..200 {
+            let id = format!("k{n:04}");
+            rows.extend(place(5, rows.clone(), vec![id]).unwrap());
+        }
+        for n in 0..12 {
+            let id = format!("a{n:04}");
+            rows.extend(place(5, rows.clone(), vec![id]).unwrap());
+        }
+        let mut order = rows.clone();
+        order.sort_by_key(|(_, d)| *d);
+        let mut by_id = rows;
+        by_id.sort();
+        assert_eq!(order, by_id, "doc order is listing id order");
         // Times the order cannot hold.
         assert!(doc_key(-1).is_err() && doc_key(1 << 43).is_err());
         assert_eq!(
