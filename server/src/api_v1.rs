@@ -390,6 +390,8 @@ pub(crate) struct AuthorizeAnswer<'a> {
             body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is over the size limit.", body = Problem,
             content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as `application/json`.", body = Problem,
+            content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (listed in `errors`), or an `Idempotency-Key` reused with another request.",
             body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The token's rate limit is spent.", body = Problem,
@@ -403,6 +405,15 @@ pub(crate) async fn authorize(
     body: Result<Json<AuthorizeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Response> {
     let Json(b) = body.map_err(|e| {
+        if let axum::extract::rejection::JsonRejection::MissingJsonContentType(_) = e {
+            return Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            )
+            .detail("send the body as JSON, with Content-Type: application/json")
+            .into_response();
+        }
         Problem::new(StatusCode::BAD_REQUEST, "bad-body", "Bad request body")
             .detail(format!(
                 "send JSON: {{\"install_id\" or \"agent_id\", \"tool\", \"scopes\"?, \"tenant\"?}} ({})",

@@ -492,26 +492,28 @@ async fn the_permission_checks_own_way_in_answers_as_the_router_does() {
         let own = token(s, "admin@contoso.example", TENANT, &["authorize"]).await;
         let url = format!("{}/api/v1/authorize", app.base);
 
-        // (body, bearer): an allow, a deny, invalid fields, a body that is
-        // not JSON, no token, a bad token.
+        // (body, bearer, content type): an allow, a deny, invalid fields, a
+        // body that is not JSON, no token, a bad token, JSON sent as text.
         let allow = serde_json::json!({"install_id": id, "tool": "read_file"}).to_string();
         let deny = serde_json::json!({"install_id": id, "tool": "delete_file"}).to_string();
         let invalid = serde_json::json!({"tool": ""}).to_string();
-        let cases: [(&str, Option<&str>, u16); 6] = [
-            (&allow, Some(&own), 200),
-            (&deny, Some(&own), 200),
-            (&invalid, Some(&own), 422),
-            ("{not json", Some(&own), 400),
-            (&allow, None, 401),
-            (&allow, Some("stw_not_a_real_token"), 401),
+        let json = "application/json";
+        let cases: [(&str, Option<&str>, &str, u16); 7] = [
+            (&allow, Some(&own), json, 200),
+            (&deny, Some(&own), json, 200),
+            (&invalid, Some(&own), json, 422),
+            ("{not json", Some(&own), json, 400),
+            (&allow, None, json, 401),
+            (&allow, Some("stw_not_a_real_token"), json, 401),
+            (&allow, Some(&own), "text/plain", 415),
         ];
-        for (n, (body, bearer, want)) in cases.into_iter().enumerate() {
+        for (n, (body, bearer, content_type, want)) in cases.into_iter().enumerate() {
             let mut answers = Vec::new();
             for key in [None, Some(format!("short-way-{n}"))] {
                 let mut req = app
                     .client
                     .post(&url)
-                    .header("content-type", "application/json")
+                    .header("content-type", content_type)
                     .header("x-request-id", format!("req-{n}-{}", key.is_some()))
                     .body(body.to_owned());
                 if let Some(b) = bearer {
