@@ -95,6 +95,21 @@ fn queries() -> Vec<(&'static str, CatalogQuery)> {
             },
         ),
         (
+            "common word `data` + can financial (rare)",
+            CatalogQuery {
+                capability: Some("financial".into()),
+                ..text("data")
+            },
+        ),
+        (
+            "common word `data` + category + verified",
+            CatalogQuery {
+                category: Some("utilities".into()),
+                verified_only: true,
+                ..text("data")
+            },
+        ),
+        (
             "page 50, no text",
             CatalogQuery {
                 page: 50,

@@ -401,8 +401,10 @@ enum Driver {
     /// The text's matches. On SQLite they come out of FTS5 newest first
     /// (rowid = `doc`), so a page stops early whatever the share of matches.
     Text(Vec<String>),
-    /// A rare facet's rows (`catalog_facet`, newest first by `(facet, doc)`).
-    Facet(String),
+    /// A rare facet's rows (`catalog_facet`, newest first by `(facet, doc)`),
+    /// with the text (if any) tested on each: a common word with a rare
+    /// capability walks the capability's few rows, not the word's many.
+    Facet(String, Option<Vec<String>>),
     /// Every listing: newest first by `doc` (the SQLite rowid, the PostgreSQL
     /// primary key), by name through its index, or a category through its
     /// index, which carries every filter column.
@@ -426,10 +428,11 @@ impl Store {
     ///
     /// What drives the search is chosen so that it stops early: text counts
     /// its matches first (up to the cap: a word in more matches is not ranked
-    /// but listed newest first, straight from the index); without text, a
-    /// capability or pricing model held by few listings drives through
-    /// `catalog_facet`, else the listings are walked newest first (or by
-    /// name), every filter a column test. Then the page (one row more than a
+    /// but listed newest first, straight from the index); a capability or
+    /// pricing model held by few listings (fewer than the text matches, and
+    /// only when they are not ranked) drives through `catalog_facet`, the
+    /// text tested on each; without either the listings are walked newest
+    /// first (or by name), every filter a column test. Then the page (one row more than a
     /// page, to know about the next) and the capped count, unless the first
     /// count already is the answer (text and no filter).
     pub async fn search_catalog(&self, q: &CatalogQuery) -> Result<CatalogPage> {
@@ -472,6 +475,29 @@ impl Store {
         // listings is "common": ranking every match would cost a pass over
         // all of them (bm25 / ts_rank for tens of thousands of rows), so it is
         // listed newest first instead.
+        // The rarest of the capability and the pricing model asked for, if
+        // it is held by at most `max` listings.
+        let rarest_facet = async |max: u64| -> Result<Option<(u64, String)>> {
+            let mut best: Option<(u64, String)> = None;
+            let facets = [
+                q.capability.as_deref().map(|c| format!("cap:{c}")),
+                q.pricing.as_deref().map(|p| format!("price:{p}")),
+            ];
+            for f in facets.into_iter().flatten() {
+                let mut c = Sql::default();
+                c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
+                    .bind(f.clone());
+                let n =
+                    Count::find_by_statement(capped_count(&c, max + 1).read_statement(self.engine))
+                        .one(&tx)
+                        .await?
+                        .map_or(0, |c| c.n.max(0) as u64);
+                if n <= max && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                    best = Some((n, f));
+                }
+            }
+            Ok(best)
+        };
         let mut text_count = None;
         let driver = match words {
             Some(w) => {
@@ -490,35 +516,24 @@ impl Store {
                 .await?
                 .map_or(0, |c| c.n.max(0) as u64);
                 text_count = Some(n);
-                Driver::Text(w)
-            }
-            None => {
-                // The rarest of the capability and the pricing model asked
-                // for, if it is rare enough.
-                let mut best: Option<(u64, String)> = None;
-                let facets = [
-                    q.capability.as_deref().map(|c| format!("cap:{c}")),
-                    q.pricing.as_deref().map(|p| format!("price:{p}")),
-                ];
-                for f in facets.into_iter().flatten() {
-                    let mut c = Sql::default();
-                    c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
-                        .bind(f.clone());
-                    let n = Count::find_by_statement(
-                        capped_count(&c, tuning.facet_drive_max + 1).read_statement(self.engine),
-                    )
-                    .one(&tx)
-                    .await?
-                    .map_or(0, |c| c.n.max(0) as u64);
-                    if n <= tuning.facet_drive_max && best.as_ref().is_none_or(|(m, _)| n < *m) {
-                        best = Some((n, f));
-                    }
-                }
-                match best {
-                    Some((_, f)) => Driver::Facet(f),
-                    None => Driver::All,
+                // Unless the matches are ranked (all of them, at most
+                // COUNT_CAP, are read anyway), a facet held by fewer listings
+                // than the text matches drives instead.
+                let ranked = q.sort == CatalogSort::Relevance && n <= CatalogPage::COUNT_CAP;
+                let facet = if ranked {
+                    None
+                } else {
+                    rarest_facet(tuning.facet_drive_max.min(n.saturating_sub(1))).await?
+                };
+                match facet {
+                    Some((_, f)) => Driver::Facet(f, Some(w)),
+                    None => Driver::Text(w),
                 }
             }
+            None => match rarest_facet(tuning.facet_drive_max).await? {
+                Some((_, f)) => Driver::Facet(f, None),
+                None => Driver::All,
+            },
         };
         let common = text_count.is_some_and(|n| n > CatalogPage::COUNT_CAP);
         out.ranked = text_count.is_some() && q.sort == CatalogSort::Relevance && !common;
@@ -545,7 +560,7 @@ impl Store {
                 push_ts_match(&mut from, w);
                 "e.doc DESC"
             }
-            (Driver::Facet(f), _) => {
+            (Driver::Facet(f, text), _) => {
                 if pg {
                     // Fenced (OFFSET 0), so the planner cannot turn the join
                     // around and walk every listing newest first, probing the
@@ -560,6 +575,22 @@ impl Store {
                     )
                     .bind(f.clone());
                 }
+                match (text, pg) {
+                    (Some(w), true) => {
+                        from.push(" AND ");
+                        push_ts_match(&mut from, w);
+                    }
+                    (Some(w), false) => {
+                        // FTS5 seeks each word's list to the one rowid.
+                        from.push(
+                            " AND EXISTS (SELECT 1 FROM catalog_fts \
+                             WHERE catalog_fts MATCH ",
+                        )
+                        .bind(fts5_query(w))
+                        .push(" AND catalog_fts.rowid = e.doc)");
+                    }
+                    (None, _) => {}
+                }
                 "d.doc DESC"
             }
             (Driver::All, _) => {
@@ -568,7 +599,7 @@ impl Store {
             }
         };
         push_filters(&mut from, q);
-        if pg && text_count.is_some() && !common {
+        if pg && matches!(driver, Driver::Text(_)) && !common {
             // At most COUNT_CAP matches: all of them from the GIN index, then
             // sorted. Fenced (OFFSET 0), so a planner that overestimates a
             // rare word cannot choose to walk every listing newest first
