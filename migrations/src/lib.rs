@@ -24,6 +24,7 @@ mod m20261126_000017_catalog_speed;
 mod m20261126_000018_named_integrations;
 mod m20261126_000019_idempotency_headers;
 mod m20261126_000020_event_fanout;
+mod m20261126_000021_catalog_facet_words;
 
 pub use m20261126_000005_row_level_security::RLS_TABLES;
 pub use m20261126_000006_rls_marketplace::MARKETPLACE_TABLES;
@@ -90,6 +91,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_named_integrations::Migration),
             Box::new(m20261126_000019_idempotency_headers::Migration),
             Box::new(m20261126_000020_event_fanout::Migration),
+            Box::new(m20261126_000021_catalog_facet_words::Migration),
         ]
     }
 }

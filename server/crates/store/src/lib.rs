@@ -220,6 +220,7 @@ impl Store {
             p.iter().any(|m| {
                 m.name() == "m20261126_000013_catalog_search"
                     || m.name() == "m20261126_000017_catalog_speed"
+                    || m.name() == "m20261126_000021_catalog_facet_words"
             })
         });
         migrations::Migrator::up(&self.db, None).await?;

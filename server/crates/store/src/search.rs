@@ -201,6 +201,65 @@ fn push_ts_match(sql: &mut Sql, words: &[String]) {
     }
 }
 
+/// The full-text index's word for one facet of a listing (migration 21): a
+/// capability (`cap`), a pricing model (`price`), the category or the
+/// publisher being verified, as lowercase ASCII letters and digits after
+/// `f` and the kind. On SQLite it goes in `catalog_fts.facets`, a column no
+/// user text is matched against; on PostgreSQL it is `~` and the word, a
+/// lexeme that no search word (letters and digits only) can be. Two values
+/// may give one word: the words only narrow what the index yields, and the
+/// filters still test the columns exactly.
+fn facet_word(kind: &str, value: &str) -> String {
+    let mut w = format!("f{kind}");
+    w.extend(
+        value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase()),
+    );
+    w
+}
+
+/// The facet words a listing must have to pass `q`'s filters (its
+/// capability, pricing model, category, verified publisher).
+fn facet_words(q: &CatalogQuery) -> Vec<String> {
+    let mut words = Vec::new();
+    if let Some(c) = q.capability.as_deref() {
+        words.push(facet_word("cap", c));
+    }
+    if let Some(p) = q.pricing.as_deref() {
+        words.push(facet_word("price", p));
+    }
+    if let Some(c) = q.category.as_deref() {
+        words.push(facet_word("category", c));
+    }
+    if q.verified_only {
+        words.push(facet_word("verified", "yes"));
+    }
+    words
+}
+
+/// An FTS5 query: `words` in the text columns and, if any, every one of
+/// `facets` in the facet column.
+fn fts5_match(words: &[String], facets: &[String]) -> String {
+    let mut m = format!("{{name publisher tools body}} : ({})", fts5_query(words));
+    if !facets.is_empty() {
+        let all: Vec<String> = facets.iter().map(|f| format!("\"{f}\"")).collect();
+        m.push_str(&format!(" AND facets : ({})", all.join(" AND ")));
+    }
+    m
+}
+
+/// A `tsquery` (written as the type's own text, not parsed by a text search
+/// configuration) matching the lexemes of every one of `facets`.
+fn facet_tsquery(facets: &[String]) -> String {
+    facets
+        .iter()
+        .map(|f| format!("'~{f}'"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 /// SQL with `?` placeholders and their values; numbered (`$1`) for PostgreSQL.
 #[derive(Default)]
 struct Sql {
@@ -400,11 +459,12 @@ fn has_filters(q: &CatalogQuery) -> bool {
 enum Driver {
     /// The text's matches. On SQLite they come out of FTS5 newest first
     /// (rowid = `doc`), so a page stops early whatever the share of matches.
-    Text(Vec<String>),
-    /// A rare facet's rows (`catalog_facet`, newest first by `(facet, doc)`),
-    /// with the text (if any) tested on each: a common word with a rare
-    /// capability walks the capability's few rows, not the word's many.
-    Facet(String, Option<Vec<String>>),
+    /// With the filters' facet words (unranked searches only), the full-text
+    /// index intersects the text with them: a common word with a rare
+    /// capability reads the capability's few entries, not the word's many.
+    Text(Vec<String>, Vec<String>),
+    /// A rare facet's rows (`catalog_facet`, newest first by `(facet, doc)`).
+    Facet(String),
     /// Every listing: newest first by `doc` (the SQLite rowid, the PostgreSQL
     /// primary key), by name through its index, or a category through its
     /// index, which carries every filter column.
@@ -507,7 +567,7 @@ impl Store {
                     push_ts_match(&mut c, &w);
                 } else {
                     c.push("SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
-                        .bind(fts5_query(&w));
+                        .bind(fts5_match(&w, &[]));
                 }
                 let n = Count::find_by_statement(
                     capped_count(&c, count_cap).read_statement(self.engine),
@@ -516,22 +576,14 @@ impl Store {
                 .await?
                 .map_or(0, |c| c.n.max(0) as u64);
                 text_count = Some(n);
-                // Unless the matches are ranked (all of them, at most
-                // COUNT_CAP, are read anyway), a facet held by fewer listings
-                // than the text matches drives instead.
+                // Ranked matches (at most COUNT_CAP) are all read anyway;
+                // else the index also narrows by the filters' facet words.
                 let ranked = q.sort == CatalogSort::Relevance && n <= CatalogPage::COUNT_CAP;
-                let facet = if ranked {
-                    None
-                } else {
-                    rarest_facet(tuning.facet_drive_max.min(n.saturating_sub(1))).await?
-                };
-                match facet {
-                    Some((_, f)) => Driver::Facet(f, Some(w)),
-                    None => Driver::Text(w),
-                }
+                let facets = if ranked { vec![] } else { facet_words(q) };
+                Driver::Text(w, facets)
             }
             None => match rarest_facet(tuning.facet_drive_max).await? {
-                Some((_, f)) => Driver::Facet(f, None),
+                Some((_, f)) => Driver::Facet(f),
                 None => Driver::All,
             },
         };
@@ -541,7 +593,7 @@ impl Store {
         let mut from = Sql::default();
         // The expression "newest first" orders by, for this driver.
         let newest = match (&driver, pg) {
-            (Driver::Text(w), false) => {
+            (Driver::Text(w, facets), false) => {
                 // FTS5 drives (its rowid is `doc`): newest first is the
                 // index's own order, so a page of a common word reads only
                 // the matches up to the page.
@@ -549,18 +601,23 @@ impl Store {
                     " FROM catalog_fts CROSS JOIN catalog_entry e ON e.doc = catalog_fts.rowid \
                      WHERE catalog_fts MATCH ",
                 )
-                .bind(fts5_query(w));
+                .bind(fts5_match(w, facets));
                 "catalog_fts.rowid DESC"
             }
-            (Driver::Text(w), true) => {
+            (Driver::Text(w, facets), true) => {
                 // Inline (not a joined function scan), so the planner sees a
                 // constant and can use the GIN index (migration 17 lets it
                 // under row-level security).
                 from.push(" FROM catalog_entry e WHERE ");
                 push_ts_match(&mut from, w);
+                if !facets.is_empty() {
+                    from.push(" AND e.search @@ ")
+                        .bind(facet_tsquery(facets))
+                        .push("::tsquery");
+                }
                 "e.doc DESC"
             }
-            (Driver::Facet(f, text), _) => {
+            (Driver::Facet(f), _) => {
                 if pg {
                     // Fenced (OFFSET 0), so the planner cannot turn the join
                     // around and walk every listing newest first, probing the
@@ -575,22 +632,6 @@ impl Store {
                     )
                     .bind(f.clone());
                 }
-                match (text, pg) {
-                    (Some(w), true) => {
-                        from.push(" AND ");
-                        push_ts_match(&mut from, w);
-                    }
-                    (Some(w), false) => {
-                        // FTS5 seeks each word's list to the one rowid.
-                        from.push(
-                            " AND EXISTS (SELECT 1 FROM catalog_fts \
-                             WHERE catalog_fts MATCH ",
-                        )
-                        .bind(fts5_query(w))
-                        .push(" AND catalog_fts.rowid = e.doc)");
-                    }
-                    (None, _) => {}
-                }
                 "d.doc DESC"
             }
             (Driver::All, _) => {
@@ -599,7 +640,7 @@ impl Store {
             }
         };
         push_filters(&mut from, q);
-        if pg && matches!(driver, Driver::Text(_)) && !common {
+        if pg && matches!(driver, Driver::Text(..)) && !common {
             // At most COUNT_CAP matches: all of them from the GIN index, then
             // sorted. Fenced (OFFSET 0), so a planner that overestimates a
             // rare word cannot choose to walk every listing newest first
@@ -629,7 +670,7 @@ impl Store {
         let mut select = Sql::default();
         select.push(HIT_COLUMNS).push(&from.text).push(&order);
         select.values = from.values.clone();
-        if let (true, true, Driver::Text(w)) = (pg, out.ranked, &driver) {
+        if let (true, true, Driver::Text(w, _)) = (pg, out.ranked, &driver) {
             // The ORDER BY's own to_tsquery placeholder comes last.
             select.values.push(ts_query(w).into());
         }
@@ -1041,6 +1082,8 @@ async fn write_rows(
     entries.push(if pg { ", search) VALUES " } else { ") VALUES " });
     let mut facets = Sql::default();
     facets.push("INSERT INTO catalog_facet (facet, listing_id, org_id, doc) VALUES ");
+    let mut fts = Sql::default();
+    fts.push("INSERT INTO catalog_fts (rowid, name, publisher, tools, body, facets) VALUES ");
     let (mut n_entries, mut n_facets) = (0, 0);
     for l in &listings {
         let (Some(v), Some(o), Some(doc)) = (
@@ -1063,6 +1106,34 @@ async fn write_rows(
                 .collect(),
         };
         let paid = pricing.iter().any(|p| *p != PlanKind::Free.as_str());
+        let verified = o.verified_domain.is_some();
+        let mut words: Vec<String> = caps.iter().map(|c| facet_word("cap", c)).collect();
+        words.extend(pricing.iter().map(|p| facet_word("price", p)));
+        if paid {
+            words.push(facet_word("price", "paid"));
+        }
+        words.push(facet_word("category", &l.category));
+        if verified {
+            words.push(facet_word("verified", "yes"));
+        }
+        if !pg {
+            if n_entries > 0 {
+                fts.push(", ");
+            }
+            fts.push("(")
+                .bind(doc)
+                .push(", ")
+                .bind(l.name.clone())
+                .push(", ")
+                .bind(o.name.clone())
+                .push(", ")
+                .bind(names.join(" "))
+                .push(", ")
+                .bind(format!("{} {}", l.summary, l.description))
+                .push(", ")
+                .bind(words.join(" "))
+                .push(")");
+        }
         if n_entries > 0 {
             entries.push(", ");
         }
@@ -1089,7 +1160,7 @@ async fn write_rows(
             .push(", ")
             .bind(o.name.clone())
             .push(", ")
-            .bind(o.verified_domain.is_some())
+            .bind(verified)
             .push(", ")
             .bind(o.verification_lapsed_at.is_some())
             .push(", ")
@@ -1146,6 +1217,12 @@ async fn write_rows(
                     .bind(fold(text))
                     .push(&format!("), '{weight}')"));
             }
+            // The facet words as lexemes, verbatim (see `facet_word`).
+            let lexemes: Vec<String> = words.iter().map(|w| format!("~{w}")).collect();
+            entries
+                .push(" || array_to_tsvector(string_to_array(")
+                .bind(lexemes.join(" "))
+                .push(", ' '))");
         }
         entries.push(")");
         let mut add = |f: String| {
@@ -1181,15 +1258,8 @@ async fn write_rows(
     if n_facets > 0 {
         exec(conn, engine, &facets).await?;
     }
-    if engine == Engine::Sqlite {
-        let mut q = Sql::default();
-        q.push(
-            "INSERT INTO catalog_fts (rowid, name, publisher, tools, body) \
-             SELECT doc, name, publisher_name, tool_names, summary || ' ' || description \
-             FROM catalog_entry WHERE listing_id IN ",
-        )
-        .bind_list(ids);
-        exec(conn, engine, &q).await?;
+    if !pg {
+        exec(conn, engine, &fts).await?;
     }
     Ok(())
 }
