@@ -110,6 +110,13 @@ fn queries() -> Vec<(&'static str, CatalogQuery)> {
             },
         ),
         (
+            "common word `data`, by name",
+            CatalogQuery {
+                sort: CatalogSort::Name,
+                ..text("data")
+            },
+        ),
+        (
             "page 50, no text",
             CatalogQuery {
                 page: 50,
@@ -148,6 +155,11 @@ async fn run(engine: &str, db: &TestDb, n: usize, iterations: usize) {
         // the index); the app role may not, so the owner does it now.
         db.as_owner("VACUUM ANALYZE").await;
     }
+    time_queries(engine, s, iterations).await;
+}
+
+/// Times every query of [`queries`] on `s`.
+async fn time_queries(engine: &str, s: &Store, iterations: usize) {
     for (name, q) in queries() {
         for _ in 0..10 {
             s.search_catalog(&q).await.expect("search");
@@ -185,6 +197,14 @@ async fn main() {
     println!("|---|---|---:|---:|---:|---:|---:|");
     // `--only sqlite|postgres` runs one engine; `--keep` leaves the
     // PostgreSQL database in place afterwards.
+    // `--url URL` times the queries on a database already loaded (one kept
+    // by `--keep`), without loading anything.
+    if let Some(url) = std::env::args().skip_while(|a| a != "--url").nth(1) {
+        let url = store::DatabaseUrl::parse(&url).expect("a database URL");
+        let s = Store::connect(&url).await.expect("the database");
+        time_queries("kept", &s, iterations).await;
+        return;
+    }
     let only = std::env::args()
         .skip_while(|a| a != "--only")
         .nth(1)
