@@ -542,29 +542,6 @@ impl Store {
         // listings is "common": ranking every match would cost a pass over
         // all of them (bm25 / ts_rank for tens of thousands of rows), so it is
         // listed newest first instead.
-        // The rarest of the capability and the pricing model asked for, if
-        // it is held by at most `max` listings.
-        let rarest_facet = async |max: u64| -> Result<Option<(u64, String)>> {
-            let mut best: Option<(u64, String)> = None;
-            let facets = [
-                q.capability.as_deref().map(|c| format!("cap:{c}")),
-                q.pricing.as_deref().map(|p| format!("price:{p}")),
-            ];
-            for f in facets.into_iter().flatten() {
-                let mut c = Sql::default();
-                c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
-                    .bind(f.clone());
-                let n =
-                    Count::find_by_statement(capped_count(&c, max + 1).read_statement(self.engine))
-                        .one(&tx)
-                        .await?
-                        .map_or(0, |c| c.n.max(0) as u64);
-                if n <= max && best.as_ref().is_none_or(|(m, _)| n < *m) {
-                    best = Some((n, f));
-                }
-            }
-            Ok(best)
-        };
         let mut text_count = None;
         let driver = match words {
             Some(w) => {
@@ -589,10 +566,34 @@ impl Store {
                 let facets = if ranked { vec![] } else { facet_words(q, !pg) };
                 Driver::Text(w, facets)
             }
-            None => match rarest_facet(tuning.facet_drive_max).await? {
-                Some((_, f)) => Driver::Facet(f),
-                None => Driver::All,
-            },
+            None => {
+                // The rarest of the capability and the pricing model asked
+                // for, if it is rare enough.
+                let max = tuning.facet_drive_max;
+                let mut best: Option<(u64, String)> = None;
+                let facets = [
+                    q.capability.as_deref().map(|c| format!("cap:{c}")),
+                    q.pricing.as_deref().map(|p| format!("price:{p}")),
+                ];
+                for f in facets.into_iter().flatten() {
+                    let mut c = Sql::default();
+                    c.push("SELECT 1 AS one FROM catalog_facet WHERE facet = ")
+                        .bind(f.clone());
+                    let n = Count::find_by_statement(
+                        capped_count(&c, max + 1).read_statement(self.engine),
+                    )
+                    .one(&tx)
+                    .await?
+                    .map_or(0, |c| c.n.max(0) as u64);
+                    if n <= max && best.as_ref().is_none_or(|(m, _)| n < *m) {
+                        best = Some((n, f));
+                    }
+                }
+                match best {
+                    Some((_, f)) => Driver::Facet(f),
+                    None => Driver::All,
+                }
+            }
         };
         let common = text_count.is_some_and(|n| n > CatalogPage::COUNT_CAP);
         out.ranked = text_count.is_some() && q.sort == CatalogSort::Relevance && !common;
