@@ -117,6 +117,31 @@ fn queries() -> Vec<(&'static str, CatalogQuery)> {
             },
         ),
         (
+            "common word `data`, by name, page 10",
+            CatalogQuery {
+                sort: CatalogSort::Name,
+                page: 10,
+                ..text("data")
+            },
+        ),
+        (
+            "common word `data`, by name, page 50",
+            CatalogQuery {
+                sort: CatalogSort::Name,
+                page: 50,
+                ..text("data")
+            },
+        ),
+        (
+            "`data` + category + verified, by name",
+            CatalogQuery {
+                sort: CatalogSort::Name,
+                category: Some("utilities".into()),
+                verified_only: true,
+                ..text("data")
+            },
+        ),
+        (
             "page 50, no text",
             CatalogQuery {
                 page: 50,
@@ -196,7 +221,7 @@ async fn main() {
     println!("| engine | query | matches | on page | p50 ms | p95 ms | p99 ms |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     // `--only sqlite|postgres` runs one engine; `--keep` leaves the
-    // PostgreSQL database in place afterwards.
+    // databases in place afterwards.
     // `--url URL` times the queries on a database already loaded (one kept
     // by `--keep`), without loading anything.
     if let Some(url) = std::env::args().skip_while(|a| a != "--url").nth(1) {
@@ -212,6 +237,11 @@ async fn main() {
     if only.is_empty() || only == "sqlite" {
         let db = store::testing::sqlite().await;
         run("SQLite", &db, n, iterations).await;
+        if std::env::args().any(|a| a == "--keep") {
+            // Left for `--url` and for reading plans (`EXPLAIN QUERY PLAN`).
+            eprintln!("kept the SQLite database: {}", db.url);
+            std::mem::forget(db);
+        }
     }
     if only == "sqlite" {
         return;

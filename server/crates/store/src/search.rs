@@ -94,12 +94,22 @@ pub struct SearchTuning {
     /// A capability or pricing model held by at most this many listings
     /// drives a search without text (newest first through `catalog_facet`).
     pub facet_drive_max: u64,
+    /// SQLite, text sorted by name, more than `COUNT_CAP` matches: the names
+    /// are walked in order, each listing tested against the text, when that
+    /// is expected to cost at most this many tests of the text for the page
+    /// (else every match is sorted by name). `u64::MAX` always walks, 0
+    /// never.
+    pub name_walk_max: u64,
 }
 
 impl Default for SearchTuning {
     fn default() -> Self {
         SearchTuning {
             facet_drive_max: 5_000,
+            // A walked listing costs one FTS5 seek for the text, 10-45 µs
+            // (the fewer index segments, the cheaper); sorting every match
+            // by name costs ~1 µs each (BENCHMARKS.md).
+            name_walk_max: 600,
         }
     }
 }
@@ -400,6 +410,15 @@ struct Count {
     n: i64,
 }
 
+/// A count of full-text matches (up to a cap) with the span of `doc` they
+/// lie in: how densely the matches sit among the listings.
+#[derive(FromQueryResult)]
+struct Sample {
+    n: i64,
+    lo: Option<i64>,
+    hi: Option<i64>,
+}
+
 const HIT_COLUMNS: &str = "SELECT e.listing_id, e.slug, e.name, e.category, e.summary, \
     e.publisher_slug, e.publisher_name, e.verified, e.verification_lapsed, e.version_id, \
     e.version, e.risk, e.pricing, e.tool_count, e.published_at";
@@ -499,9 +518,11 @@ impl Store {
     /// pricing model held by few listings (fewer than the text matches, and
     /// only when they are not ranked) drives through `catalog_facet`, the
     /// text tested on each; without either the listings are walked newest
-    /// first (or by name), every filter a column test. Then the page (one row more than a
-    /// page, to know about the next) and the capped count, unless the first
-    /// count already is the answer (text and no filter).
+    /// first (or by name), every filter a column test. On SQLite a common
+    /// text sorted by name walks the names too, when its matches are dense
+    /// enough for the page to come early ([`SearchTuning::name_walk_max`]).
+    /// Then the page (one row more than a page, to know about the next) and
+    /// the capped count, unless an earlier count already is the answer.
     pub async fn search_catalog(&self, q: &CatalogQuery) -> Result<CatalogPage> {
         self.search_catalog_tuned(q, SearchTuning::default()).await
     }
@@ -692,9 +713,35 @@ impl Store {
         };
 
         let offset = i64::from(page - 1) * i64::from(size);
+        // SQLite, text sorted by name: FTS5 yields the matches newest first
+        // only, so a page sorts every match by name (~1 µs each: 180 ms for
+        // a word in 73k of 100k listings). When the matches are dense enough
+        // the names are walked in order instead, each listing tested
+        // against the text, and the walk stops at the page.
+        let mut known_count = None;
+        let mut walk = None;
+        if let (Driver::Text(w, _), false, CatalogSort::Name) = (&driver, pg, q.sort) {
+            let need = offset as u64 + u64::from(size) + 1;
+            let (n, walk_it) = self
+                .name_walk_pays(&tx, &from, w, has_filters(q), need, tuning.name_walk_max)
+                .await?;
+            known_count = Some(n);
+            if walk_it {
+                let mut names = Sql::default();
+                names.push(" FROM catalog_entry e INDEXED BY ix_catalog_entry_name WHERE 1 = 1");
+                push_filters(&mut names, q);
+                // Last, so SQLite tests the columns before it seeks the text.
+                names
+                    .push(" AND EXISTS (SELECT 1 FROM catalog_fts WHERE catalog_fts MATCH ")
+                    .bind(fts5_match(w, &[]))
+                    .push(" AND catalog_fts.rowid = e.doc)");
+                walk = Some(names);
+            }
+        }
+        let page_from = walk.as_ref().unwrap_or(&from);
         let mut select = Sql::default();
-        select.push(HIT_COLUMNS).push(&from.text).push(&order);
-        select.values = from.values.clone();
+        select.push(HIT_COLUMNS).push(&page_from.text).push(&order);
+        select.values = page_from.values.clone();
         if let (true, true, Driver::Text(w, _)) = (pg, out.ranked, &driver) {
             // The ORDER BY's own to_tsquery placeholder comes last.
             select.values.push(ts_query(w).into());
@@ -709,8 +756,9 @@ impl Store {
             .await?;
 
         // The count: the text's own count when nothing else filters.
-        let n = match text_count {
-            Some(n) if !has_filters(q) => n,
+        let n = match (known_count, text_count) {
+            (Some(n), _) => n,
+            (None, Some(n)) if !has_filters(q) => n,
             _ => {
                 let mut inner = Sql::default();
                 inner.push("SELECT 1 AS one").push(&from.text);
@@ -753,6 +801,96 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// SQLite, text sorted by name: the number of matches of `from` (the
+    /// full-text driven search with every filter, up to `COUNT_CAP` + 1) and
+    /// whether walking the names for the page's first `need` matches is
+    /// expected to cost at most `max` text tests. A walk reads `need` /
+    /// (share of listings that match everything) names, and tests the text
+    /// (an FTS5 seek, 10-45 µs) on `need` / (share that match the text) of
+    /// them; a name read costs about a twelfth of a test.
+    async fn name_walk_pays(
+        &self,
+        tx: &crate::ReadConn,
+        from: &Sql,
+        text: &[String],
+        filtered: bool,
+        need: u64,
+        max: u64,
+    ) -> Result<(u64, bool)> {
+        const READS_PER_TEST: u64 = 12;
+        let (n, span) = self
+            .catalog_sample(tx, from, READS_PER_TEST.saturating_mul(max), need)
+            .await?;
+        if max == u64::MAX || max == 0 {
+            return Ok((n, max == u64::MAX));
+        }
+        // Fewer than a sample (every match is in it: sorting them is cheap),
+        // or spread wider than a walk may read.
+        let Some(span) = span.filter(|_| n > CatalogPage::COUNT_CAP) else {
+            return Ok((n, false));
+        };
+        let reads = need.saturating_mul(span) / n;
+        let tests = if filtered {
+            let mut t = Sql::default();
+            t.push(" FROM catalog_fts WHERE catalog_fts MATCH ")
+                .bind(fts5_match(text, &[]));
+            match self.catalog_sample(tx, &t, max, need).await? {
+                (m, Some(span)) => need.saturating_mul(span) / m.max(1),
+                // Wider than a walk may test.
+                (_, None) => return Ok((n, false)),
+            }
+        } else {
+            reads
+        };
+        Ok((n, tests.saturating_add(reads / READS_PER_TEST) <= max))
+    }
+
+    /// The first `COUNT_CAP` + 1 full-text matches of `from` (which names
+    /// `catalog_fts`), in the index's order: how many there are and how many
+    /// listings their `doc`s span, counted only while the span stays below
+    /// what a walk of `max` listings for `need` matches allows (None: the
+    /// span is wider, or there are no matches).
+    async fn catalog_sample(
+        &self,
+        tx: &crate::ReadConn,
+        from: &Sql,
+        max: u64,
+        need: u64,
+    ) -> Result<(u64, Option<u64>)> {
+        let cap = CatalogPage::COUNT_CAP + 1;
+        let mut q = Sql::default();
+        q.push("SELECT COUNT(*) AS n, MIN(doc) AS lo, MAX(doc) AS hi FROM (SELECT catalog_fts.rowid AS doc")
+            .push(&from.text);
+        q.values = from.values.clone();
+        q.push(" LIMIT ").bind(cap as i64).push(") t");
+        let s = Sample::find_by_statement(q.statement(self.engine))
+            .one(tx)
+            .await?;
+        let Some(Sample {
+            n,
+            lo: Some(lo),
+            hi: Some(hi),
+        }) = s
+        else {
+            return Ok((0, None));
+        };
+        let n = n.max(0) as u64;
+        if n < cap || max == u64::MAX || max == 0 {
+            return Ok((n, None));
+        }
+        let span_max = max.saturating_mul(n) / need + 1;
+        let mut c = Sql::default();
+        c.push("SELECT 1 AS one FROM catalog_entry WHERE doc BETWEEN ")
+            .bind(lo)
+            .push(" AND ")
+            .bind(hi);
+        let span = Count::find_by_statement(capped_count(&c, span_max).statement(self.engine))
+            .one(tx)
+            .await?
+            .map_or(0, |c| c.n.max(0) as u64);
+        Ok((n, (span < span_max).then_some(span)))
     }
 
     /// Rebuilds every catalog row from the listings (a fresh migration on a
