@@ -413,8 +413,16 @@ struct Count {
 /// A count of full-text matches (up to a cap) with the span of `doc` they
 /// lie in: how densely the matches sit among the listings.
 #[derive(FromQueryResult)]
-struct Sample {
+struct RawSample {
     n: i64,
+    lo: Option<i64>,
+    hi: Option<i64>,
+}
+
+/// [`RawSample`], counted.
+#[derive(Clone, Default)]
+struct Sample {
+    n: u64,
     lo: Option<i64>,
     hi: Option<i64>,
 }
@@ -564,22 +572,30 @@ impl Store {
         // all of them (bm25 / ts_rank for tens of thousands of rows), so it is
         // listed newest first instead.
         let mut text_count = None;
+        // SQLite: the same count, with the span of its matches (for a walk
+        // by name).
+        let mut text_sample = None;
         let driver = match words {
             Some(w) => {
-                let mut c = Sql::default();
-                if pg {
+                let n = if pg {
+                    let mut c = Sql::default();
                     c.push("SELECT 1 AS one FROM catalog_entry e WHERE ");
                     push_ts_match(&mut c, &w);
+                    Count::find_by_statement(
+                        capped_count(&c, count_cap).read_statement(self.engine),
+                    )
+                    .one(&tx)
+                    .await?
+                    .map_or(0, |c| c.n.max(0) as u64)
                 } else {
-                    c.push("SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
+                    let mut t = Sql::default();
+                    t.push(" FROM catalog_fts WHERE catalog_fts MATCH ")
                         .bind(fts5_match(&w, &[]));
-                }
-                let n = Count::find_by_statement(
-                    capped_count(&c, count_cap).read_statement(self.engine),
-                )
-                .one(&tx)
-                .await?
-                .map_or(0, |c| c.n.max(0) as u64);
+                    let sample = self.catalog_sample(&tx, &t).await?;
+                    let n = sample.n;
+                    text_sample = Some(sample);
+                    n
+                };
                 text_count = Some(n);
                 // Ranked matches (at most COUNT_CAP) are all read anyway;
                 // else the index also narrows by the filters' facet words.
@@ -720,12 +736,13 @@ impl Store {
         // against the text, and the walk stops at the page.
         let mut known_count = None;
         let mut walk = None;
-        if let (Driver::Text(w, _), false, CatalogSort::Name) = (&driver, pg, q.sort) {
+        if let (Driver::Text(w, _), Some(text), CatalogSort::Name) = (&driver, &text_sample, q.sort)
+        {
             let need = offset as u64 + u64::from(size) + 1;
             let (n, walk_it) = self
-                .name_walk_pays(&tx, &from, w, has_filters(q), need, tuning.name_walk_max)
+                .name_walk_pays(&tx, &from, text, has_filters(q), need, tuning.name_walk_max)
                 .await?;
-            known_count = Some(n);
+            known_count = n;
             if walk_it {
                 let mut names = Sql::default();
                 names.push(" FROM catalog_entry e INDEXED BY ix_catalog_entry_name WHERE 1 = 1");
@@ -804,42 +821,45 @@ impl Store {
     }
 
     /// SQLite, text sorted by name: the number of matches of `from` (the
-    /// full-text driven search with every filter, up to `COUNT_CAP` + 1) and
-    /// whether walking the names for the page's first `need` matches is
-    /// expected to cost at most `max` text tests. A walk reads `need` /
-    /// (share of listings that match everything) names, and tests the text
-    /// (an FTS5 seek, 10-45 µs) on `need` / (share that match the text) of
-    /// them; a name read costs about a twelfth of a test.
+    /// full-text driven search with every filter, up to `COUNT_CAP` + 1; None
+    /// when not counted here) and whether walking the names for the page's
+    /// first `need` matches is expected to cost at most `max` text tests.
+    /// `text` is the sample of the text alone. A walk reads `need` / (share
+    /// of listings that match everything) names, and tests the text (an FTS5
+    /// seek, 10-45 µs) on `need` / (share that match the text) of them; a
+    /// name read costs about a twelfth of a test.
     async fn name_walk_pays(
         &self,
         tx: &crate::ReadConn,
         from: &Sql,
-        text: &[String],
+        text: &Sample,
         filtered: bool,
         need: u64,
         max: u64,
-    ) -> Result<(u64, bool)> {
+    ) -> Result<(Option<u64>, bool)> {
         const READS_PER_TEST: u64 = 12;
-        let (n, span) = self
-            .catalog_sample(tx, from, READS_PER_TEST.saturating_mul(max), need)
-            .await?;
-        if max == u64::MAX || max == 0 {
-            return Ok((n, max == u64::MAX));
+        if max == 0 || max == u64::MAX {
+            return Ok((None, max == u64::MAX));
         }
+        // Without filters `from` finds what the text finds.
+        let all = if filtered {
+            self.catalog_sample(tx, from).await?
+        } else {
+            text.clone()
+        };
+        let n = Some(all.n);
         // Fewer than a sample (every match is in it: sorting them is cheap),
         // or spread wider than a walk may read.
-        let Some(span) = span.filter(|_| n > CatalogPage::COUNT_CAP) else {
+        let Some(reads) = self
+            .catalog_span(tx, &all, READS_PER_TEST.saturating_mul(max), need)
+            .await?
+        else {
             return Ok((n, false));
         };
-        let reads = need.saturating_mul(span) / n;
         let tests = if filtered {
-            let mut t = Sql::default();
-            t.push(" FROM catalog_fts WHERE catalog_fts MATCH ")
-                .bind(fts5_match(text, &[]));
-            match self.catalog_sample(tx, &t, max, need).await? {
-                (m, Some(span)) => need.saturating_mul(span) / m.max(1),
-                // Wider than a walk may test.
-                (_, None) => return Ok((n, false)),
+            match self.catalog_span(tx, text, max, need).await? {
+                Some(tests) => tests,
+                None => return Ok((n, false)),
             }
         } else {
             reads
@@ -847,40 +867,43 @@ impl Store {
         Ok((n, tests.saturating_add(reads / READS_PER_TEST) <= max))
     }
 
-    /// The first `COUNT_CAP` + 1 full-text matches of `from` (which names
-    /// `catalog_fts`), in the index's order: how many there are and how many
-    /// listings their `doc`s span, counted only while the span stays below
-    /// what a walk of `max` listings for `need` matches allows (None: the
-    /// span is wider, or there are no matches).
-    async fn catalog_sample(
-        &self,
-        tx: &crate::ReadConn,
-        from: &Sql,
-        max: u64,
-        need: u64,
-    ) -> Result<(u64, Option<u64>)> {
-        let cap = CatalogPage::COUNT_CAP + 1;
+    /// SQLite: the first `COUNT_CAP` + 1 full-text matches of `from` (a FROM
+    /// clause naming `catalog_fts`), in the index's order: how many there
+    /// are and the span of `doc`s they lie in.
+    async fn catalog_sample(&self, tx: &crate::ReadConn, from: &Sql) -> Result<Sample> {
         let mut q = Sql::default();
         q.push("SELECT COUNT(*) AS n, MIN(doc) AS lo, MAX(doc) AS hi FROM (SELECT catalog_fts.rowid AS doc")
             .push(&from.text);
         q.values = from.values.clone();
-        q.push(" LIMIT ").bind(cap as i64).push(") t");
-        let s = Sample::find_by_statement(q.statement(self.engine))
+        q.push(" LIMIT ")
+            .bind((CatalogPage::COUNT_CAP + 1) as i64)
+            .push(") t");
+        let s = RawSample::find_by_statement(q.statement(self.engine))
             .one(tx)
             .await?;
-        let Some(Sample {
-            n,
-            lo: Some(lo),
-            hi: Some(hi),
-        }) = s
-        else {
-            return Ok((0, None));
+        Ok(s.map_or_else(Sample::default, |s| Sample {
+            n: s.n.max(0) as u64,
+            lo: s.lo,
+            hi: s.hi,
+        }))
+    }
+
+    /// How many listings a walk by name reads to find `need` of a full
+    /// sample's matches (the listings its `doc`s span, per match), if at
+    /// most `max`. None: the sample holds every match (too few to walk for),
+    /// or the walk is longer.
+    async fn catalog_span(
+        &self,
+        tx: &crate::ReadConn,
+        s: &Sample,
+        max: u64,
+        need: u64,
+    ) -> Result<Option<u64>> {
+        let (true, Some(lo), Some(hi)) = (s.n > CatalogPage::COUNT_CAP, s.lo, s.hi) else {
+            return Ok(None);
         };
-        let n = n.max(0) as u64;
-        if n < cap || max == u64::MAX || max == 0 {
-            return Ok((n, None));
-        }
-        let span_max = max.saturating_mul(n) / need + 1;
+        // Counted only as far as the walk could still be short enough.
+        let span_max = max.saturating_mul(s.n) / need + 1;
         let mut c = Sql::default();
         c.push("SELECT 1 AS one FROM catalog_entry WHERE doc BETWEEN ")
             .bind(lo)
@@ -890,7 +913,8 @@ impl Store {
             .one(tx)
             .await?
             .map_or(0, |c| c.n.max(0) as u64);
-        Ok((n, (span < span_max).then_some(span)))
+        let reads = need.saturating_mul(span) / s.n;
+        Ok((span < span_max && reads <= max).then_some(reads))
     }
 
     /// Rebuilds every catalog row from the listings (a fresh migration on a
