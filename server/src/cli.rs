@@ -583,6 +583,10 @@ async fn serve(config: Config, secret_source: SecretSource, services: Services) 
     services.spawn_webhook_dispatcher();
     // Billing: a `usage.summarized` event per install and hour, once each.
     services.spawn_usage_summarizer(std::time::Duration::from_secs(60));
+    // Catalog search on SQLite: its full-text index kept in few b-trees.
+    if services.store.engine() == store::Engine::Sqlite {
+        services.spawn_catalog_index_upkeep(std::time::Duration::from_secs(30));
+    }
     {
         use tower_sessions::ExpiredDeletion;
         let sessions = services.store.session_store();

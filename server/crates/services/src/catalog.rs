@@ -312,6 +312,62 @@ fn new_since(
     Some((older.version.clone(), changes))
 }
 
+/// SQLite: the catalog's full-text index is merged once it is in more
+/// b-trees than this. Each write of it adds one (a publish makes about
+/// three) and FTS5 merges them only in part; testing a listing against a
+/// text reads every one (past 8 the tests cost twice as much, BENCHMARKS.md).
+pub const CATALOG_INDEX_MAX_SEGMENTS: u64 = 8;
+/// Index pages one merge step writes: a write of ~9 ms (p50; 100k listings,
+/// a 186 MB index merged in ~340 steps, BENCHMARKS.md), so a publish waits
+/// no longer than that.
+const CATALOG_MERGE_PAGES: u32 = 64;
+/// At most this many steps per upkeep pass (the next pass goes on).
+const CATALOG_MERGE_STEPS: u32 = 4096;
+
+impl Services {
+    /// SQLite: merges the catalog's full-text index into one b-tree, in short
+    /// steps with pauses between them, once it is in more than
+    /// `max_segments`. Returns the steps taken (0: nothing to do, and always
+    /// on PostgreSQL).
+    pub async fn upkeep_catalog_index(&self, max_segments: u64) -> Result<u32> {
+        let mut segments = self.store.catalog_index_segments().await?;
+        if segments <= max_segments {
+            return Ok(0);
+        }
+        let mut steps = 0;
+        while segments > 1 && steps < CATALOG_MERGE_STEPS {
+            segments = self.store.merge_catalog_index(CATALOG_MERGE_PAGES).await?;
+            steps += 1;
+            // Other writers go between the steps.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Ok(steps)
+    }
+
+    /// Starts the catalog index upkeep (`steward serve` on SQLite).
+    pub fn spawn_catalog_index_upkeep(
+        &self,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        let services = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match services
+                    .upkeep_catalog_index(CATALOG_INDEX_MAX_SEGMENTS)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(steps) => tracing::info!(steps, "catalog search index merged"),
+                    Err(e) => tracing::warn!(error = ?e, "catalog index upkeep failed; retrying"),
+                }
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// The store keeps a bit per capability in the catalog rows: its list is

@@ -100,16 +100,23 @@ pub struct SearchTuning {
     /// (else every match is sorted by name). `u64::MAX` always walks, 0
     /// never.
     pub name_walk_max: u64,
+    /// SQLite, text sorted by name, when the names are not walked as above:
+    /// `Some(true)` walks them testing each against the set of the text's
+    /// matches (built first), `Some(false)` sorts every match, `None`
+    /// chooses by the matches' number (see [`NamePlan`]).
+    pub name_set_walk: Option<bool>,
 }
 
 impl Default for SearchTuning {
     fn default() -> Self {
         SearchTuning {
             facet_drive_max: 5_000,
-            // A walked listing costs one FTS5 seek for the text, 10-45 µs
-            // (the fewer index segments, the cheaper); sorting every match
-            // by name costs ~1 µs each (BENCHMARKS.md).
-            name_walk_max: 600,
+            // A walked listing costs one FTS5 seek for the text: 6-9 µs in
+            // an index merged into one b-tree, as bulk loads and the upkeep
+            // keep it (20-45 µs in the dozens a bulk load leaves). Past this
+            // the set walk is cheaper (BENCHMARKS.md).
+            name_walk_max: 2_000,
+            name_set_walk: None,
         }
     }
 }
@@ -489,6 +496,21 @@ fn has_filters(q: &CatalogQuery) -> bool {
         || q.pricing.is_some()
 }
 
+/// SQLite: how the page of a text sorted by name is found. FTS5 yields
+/// the matches newest first only.
+enum NamePlan {
+    /// Every match read and sorted by name (~1 µs a match: 60-100 ms for a
+    /// word in 73k of 100k listings).
+    Sort,
+    /// The names walked in order, each listing tested against the text (an
+    /// FTS5 seek), until the page: early pages of a word in many listings.
+    Walk,
+    /// The text's matches (with the filters' facet words) gathered in a set
+    /// first, then the names walked, each looked up in the set: deep pages
+    /// of a word in many listings (~0.2 µs a match and ~0.3 µs a name).
+    WalkSet,
+}
+
 /// What walks the catalog for a search's page and count.
 enum Driver {
     /// The text's matches. On SQLite they come out of FTS5 newest first
@@ -736,23 +758,39 @@ impl Store {
         // against the text, and the walk stops at the page.
         let mut known_count = None;
         let mut walk = None;
-        if let (Driver::Text(w, _), Some(text), CatalogSort::Name) = (&driver, &text_sample, q.sort)
+        if let (Driver::Text(w, facets), Some(text), CatalogSort::Name) =
+            (&driver, &text_sample, q.sort)
         {
             let need = offset as u64 + u64::from(size) + 1;
-            let (n, walk_it) = self
-                .name_walk_pays(&tx, &from, text, has_filters(q), need, tuning.name_walk_max)
+            let (n, plan) = self
+                .name_plan(&tx, &from, (w, facets), text, has_filters(q), need, tuning)
                 .await?;
             known_count = n;
-            if walk_it {
-                let mut names = Sql::default();
-                names.push(" FROM catalog_entry e INDEXED BY ix_catalog_entry_name WHERE 1 = 1");
-                push_filters(&mut names, q);
-                // Last, so SQLite tests the columns before it seeks the text.
-                names
-                    .push(" AND EXISTS (SELECT 1 FROM catalog_fts WHERE catalog_fts MATCH ")
-                    .bind(fts5_match(w, &[]))
-                    .push(" AND catalog_fts.rowid = e.doc)");
-                walk = Some(names);
+            let mut names = Sql::default();
+            names.push(" FROM catalog_entry e INDEXED BY ix_catalog_entry_name WHERE 1 = 1");
+            match plan {
+                NamePlan::Sort => {}
+                NamePlan::Walk => {
+                    push_filters(&mut names, q);
+                    // Last, so SQLite tests the columns before it seeks the text.
+                    names
+                        .push(" AND EXISTS (SELECT 1 FROM catalog_fts WHERE catalog_fts MATCH ")
+                        .bind(fts5_match(w, &[]))
+                        .push(" AND catalog_fts.rowid = e.doc)");
+                    walk = Some(names);
+                }
+                NamePlan::WalkSet => {
+                    // The set is built once; each name's `doc` (in the
+                    // index entry) is looked up in it before its row is read.
+                    names
+                        .push(
+                            " AND e.doc IN (SELECT rowid FROM catalog_fts WHERE catalog_fts MATCH ",
+                        )
+                        .bind(fts5_match(w, facets))
+                        .push(")");
+                    push_filters(&mut names, q);
+                    walk = Some(names);
+                }
             }
         }
         let page_from = walk.as_ref().unwrap_or(&from);
@@ -820,14 +858,84 @@ impl Store {
         Ok(out)
     }
 
-    /// SQLite, text sorted by name: the number of matches of `from` (the
-    /// full-text driven search with every filter, up to `COUNT_CAP` + 1; None
-    /// when not counted here) and whether walking the names for the page's
-    /// first `need` matches is expected to cost at most `max` text tests.
-    /// `text` is the sample of the text alone. A walk reads `need` / (share
-    /// of listings that match everything) names, and tests the text (an FTS5
-    /// seek, 10-45 µs) on `need` / (share that match the text) of them; a
-    /// name read costs about a twelfth of a test.
+    /// SQLite, text sorted by name: how the page is found, and the number
+    /// of matches of `from` (the full-text driven search with every filter,
+    /// up to `COUNT_CAP` + 1) when it was counted on the way. `text` is the
+    /// sample of the text alone; a set walk gathers the matches of `words`
+    /// and the filters' `facets`.
+    #[allow(clippy::too_many_arguments)]
+    async fn name_plan(
+        &self,
+        tx: &crate::ReadConn,
+        from: &Sql,
+        (words, facets): (&[String], &[String]),
+        text: &Sample,
+        filtered: bool,
+        need: u64,
+        tuning: SearchTuning,
+    ) -> Result<(Option<u64>, NamePlan)> {
+        // Building the set costs about a third of sorting a match; walking
+        // past a name, a fifth (BENCHMARKS.md): the set walk pays once the
+        // matches are at least sqrt(need x listings x SET_WALK_RATIO).
+        const SET_WALK_RATIO: (u64, u64) = (1, 2);
+        let max = tuning.name_walk_max;
+        if max == u64::MAX {
+            return Ok((None, NamePlan::Walk));
+        }
+        let mut n = None;
+        if max > 0 {
+            let (count, walk) = self
+                .name_walk_pays(tx, from, text, filtered, need, max)
+                .await?;
+            if walk {
+                return Ok((count, NamePlan::Walk));
+            }
+            n = count;
+        }
+        let few = |n: u64| n <= CatalogPage::COUNT_CAP;
+        let set = match tuning.name_set_walk {
+            Some(set) => set,
+            // Sorting at most a sample's worth of matches is cheap.
+            None if few(text.n) || n.is_some_and(few) => false,
+            None => {
+                let listings = Count::find_by_statement(Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    "SELECT COUNT(*) AS n FROM catalog_entry",
+                ))
+                .one(tx)
+                .await?
+                .map_or(0, |c| c.n.max(0) as u64);
+                let (num, den) = SET_WALK_RATIO;
+                let min = (need.saturating_mul(listings).saturating_mul(num) / den)
+                    .isqrt()
+                    .max(CatalogPage::COUNT_CAP + 1);
+                let mut c = Sql::default();
+                c.push("SELECT 1 AS one FROM catalog_fts WHERE catalog_fts MATCH ")
+                    .bind(fts5_match(words, facets));
+                let matches =
+                    Count::find_by_statement(capped_count(&c, min).statement(self.engine))
+                        .one(tx)
+                        .await?
+                        .map_or(0, |c| c.n.max(0) as u64);
+                matches >= min
+            }
+        };
+        Ok((
+            n,
+            if set {
+                NamePlan::WalkSet
+            } else {
+                NamePlan::Sort
+            },
+        ))
+    }
+
+    /// Whether walking the names for the page's first `need` matches of
+    /// `from` is expected to cost at most `max` text tests, with the number
+    /// of matches of `from` when counted (see [`Store::name_plan`]). A walk
+    /// reads `need` / (share of listings that match everything) names, and
+    /// tests the text (an FTS5 seek, 6-45 µs) on `need` / (share that match
+    /// the text) of them; a name read costs about a twelfth of a test.
     async fn name_walk_pays(
         &self,
         tx: &crate::ReadConn,
@@ -838,9 +946,6 @@ impl Store {
         max: u64,
     ) -> Result<(Option<u64>, bool)> {
         const READS_PER_TEST: u64 = 12;
-        if max == 0 || max == u64::MAX {
-            return Ok((None, max == u64::MAX));
-        }
         // Without filters `from` finds what the text finds.
         let all = if filtered {
             self.catalog_sample(tx, from).await?
@@ -934,7 +1039,58 @@ impl Store {
             .await?;
         refresh_listings(&tx, self.engine, &ids).await?;
         tx.commit().await?;
+        self.optimize_catalog_index().await?;
         Ok(ids.len() as u64)
+    }
+
+    /// SQLite: how many b-trees (segments) the catalog's full-text index is
+    /// in. FTS5 writes one per transaction (more for a large one) and merges
+    /// them only in part; testing a listing against a text seeks in each, so
+    /// a catalog built by many publishes tests dearer than a merged one
+    /// (BENCHMARKS.md). 0 on PostgreSQL.
+    pub async fn catalog_index_segments(&self) -> Result<u64> {
+        if self.engine != Engine::Sqlite {
+            return Ok(0);
+        }
+        let n = Count::find_by_statement(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "SELECT COUNT(DISTINCT segid) AS n FROM catalog_fts_idx",
+        ))
+        .one(&self.db)
+        .await?;
+        Ok(n.map_or(0, |c| c.n.max(0) as u64))
+    }
+
+    /// SQLite: merges the catalog's full-text index into one b-tree at once
+    /// (seconds for 100k listings, other writers wait): after a rebuild or a
+    /// bulk load. A running server merges in short steps instead
+    /// ([`Store::merge_catalog_index`]).
+    pub async fn optimize_catalog_index(&self) -> Result<()> {
+        if self.engine == Engine::Sqlite {
+            self.db
+                .execute_unprepared("INSERT INTO catalog_fts(catalog_fts) VALUES('optimize')")
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// SQLite: one step towards a full-text index in one b-tree, writing
+    /// about `pages` pages of it (a short write), when it is in more than
+    /// one. Returns how many b-trees are left (0 on PostgreSQL, whose GIN
+    /// index needs nothing of the kind).
+    pub async fn merge_catalog_index(&self, pages: u32) -> Result<u64> {
+        let segments = self.catalog_index_segments().await?;
+        if segments <= 1 {
+            return Ok(segments);
+        }
+        // A negative page count merges every b-tree, whatever its level.
+        self.db
+            .execute_unprepared(&format!(
+                "INSERT INTO catalog_fts(catalog_fts, rank) VALUES('merge', -{})",
+                pages.max(1)
+            ))
+            .await?;
+        self.catalog_index_segments().await
     }
 }
 

@@ -428,6 +428,95 @@ async fn pages_and_their_boundaries() {
 }
 
 #[tokio::test]
+async fn the_full_text_index_merges_in_steps_and_finds_the_same() {
+    for db in engines().await {
+        let s = &db.store;
+        // One publish per transaction: FTS5 writes a b-tree for each.
+        for i in 0..24 {
+            let slug: &'static str = Box::leak(format!("merge-{i}").into_boxed_str());
+            let name: &'static str = Box::leak(format!("Merge Bot {i:02}").into_boxed_str());
+            let x = [&SLACK, &FETCH, &PAY][i % 3];
+            seed(
+                s,
+                &Seed {
+                    slug,
+                    name,
+                    published_at: 1_000 + i as i64,
+                    ..*x
+                },
+            )
+            .await;
+        }
+        let queries = [
+            text("slack"),
+            text("merge"),
+            CatalogQuery {
+                sort: CatalogSort::Name,
+                ..text("bot")
+            },
+            CatalogQuery {
+                sort: CatalogSort::Newest,
+                page: 2,
+                page_size: 5,
+                ..text("mer")
+            },
+        ];
+        let mut before = Vec::new();
+        for query in &queries {
+            before.push(slugs(s, query.clone()).await);
+        }
+        assert_eq!(before[1].len(), 24, "every listing is found");
+        let segments = s.catalog_index_segments().await.unwrap();
+        if db.engine() == store::Engine::Postgres {
+            // A GIN index: nothing to merge.
+            assert_eq!(segments, 0);
+            assert_eq!(s.merge_catalog_index(1).await.unwrap(), 0);
+            continue;
+        }
+        assert!(segments > 1, "{segments} b-trees");
+        // A page per step (a merge under way writes its output as one more
+        // b-trees): more than one step, one b-tree at the end.
+        let mut steps = 0;
+        let mut left = segments;
+        while left > 1 {
+            left = s.merge_catalog_index(1).await.unwrap();
+            steps += 1;
+            assert!(steps < 1_000, "the merge ends");
+        }
+        assert!(steps > 1, "merged in {steps} steps");
+        assert_eq!(s.catalog_index_segments().await.unwrap(), 1);
+        // Merged: another step has nothing to do.
+        assert_eq!(s.merge_catalog_index(1).await.unwrap(), 1);
+        for (query, want) in queries.iter().zip(&before) {
+            assert_eq!(&slugs(s, query.clone()).await, want, "{query:?}");
+        }
+        // A new publish adds b-trees; optimizing merges all at once.
+        seed(
+            s,
+            &Seed {
+                slug: "merge-late",
+                name: "Merge Bot Late",
+                published_at: 5_000,
+                ..SLACK
+            },
+        )
+        .await;
+        assert!(s.catalog_index_segments().await.unwrap() > 1);
+        s.optimize_catalog_index().await.unwrap();
+        assert_eq!(s.catalog_index_segments().await.unwrap(), 1);
+        let newest = CatalogQuery {
+            sort: CatalogSort::Newest,
+            ..text("merge")
+        };
+        let found = s.search_catalog(&newest).await.unwrap();
+        assert_eq!(
+            (found.total, found.hits[0].slug.as_str()),
+            (25, "merge-late")
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_count_stops_at_its_cap() {
     for db in engines().await {
         let s = &db.store;
@@ -451,9 +540,9 @@ async fn the_count_stops_at_its_cap() {
         assert!(!common.ranked && rare.ranked);
         let newest = s.search_catalog(&q()).await.unwrap();
         assert_eq!(common.hits, newest.hits);
-        // By name: on SQLite the names are walked for early pages and the
-        // matches sorted for late ones (past what a walk may read); every
-        // way gives the listings by name, as without the word.
+        // By name: on SQLite the matches are sorted, or the names walked and
+        // each tested against the text or looked up in the set of matches;
+        // every way gives the listings by name, as without the word.
         for (page, category) in [(1, None), (2, Some("utilities")), (43, None)] {
             let by_name = |text: Option<&str>| CatalogQuery {
                 text: text.map(str::to_owned),
@@ -464,9 +553,14 @@ async fn the_count_stops_at_its_cap() {
             };
             let want = s.search_catalog(&by_name(None)).await.unwrap();
             assert!(!want.hits.is_empty(), "page {page}");
-            for t in [0, 600, u64::MAX] {
+            let sort = (0, Some(false));
+            let set = (0, Some(true));
+            let default = store::SearchTuning::default();
+            let default = (default.name_walk_max, default.name_set_walk);
+            for t in [sort, set, default, (u64::MAX, None)] {
                 let tuning = store::SearchTuning {
-                    name_walk_max: t,
+                    name_walk_max: t.0,
+                    name_set_walk: t.1,
                     ..Default::default()
                 };
                 let got = s
@@ -474,11 +568,11 @@ async fn the_count_stops_at_its_cap() {
                     .await
                     .unwrap();
                 let e = db.engine();
-                assert_eq!(got.hits, want.hits, "page {page} walk {t} {e:?}");
+                assert_eq!(got.hits, want.hits, "page {page} plan {t:?} {e:?}");
                 assert_eq!(
                     (got.total, got.total_capped, got.has_next),
                     (want.total, want.total_capped, want.has_next),
-                    "page {page} walk {t} {e:?}"
+                    "page {page} plan {t:?} {e:?}"
                 );
             }
         }
@@ -897,14 +991,18 @@ async fn every_plan_finds_what_a_brute_force_reference_finds() {
     let mut rng = Rng(7);
     let catalog = random_catalog(&mut rng, 48);
     let queries: Vec<CatalogQuery> = (0..250).map(|_| random_query(&mut rng)).collect();
-    let tuned = |facet_drive_max, name_walk_max| store::SearchTuning {
+    let tuned = |facet_drive_max, name_walk_max, name_set_walk| store::SearchTuning {
         facet_drive_max,
         name_walk_max,
+        name_set_walk,
     };
+    // Each name plan forced: sorted, walked testing the text, walked
+    // looking up the set of matches.
     let tunings = [
         store::SearchTuning::default(),
-        tuned(0, 0),
-        tuned(6, u64::MAX),
+        tuned(0, 0, Some(false)),
+        tuned(6, u64::MAX, None),
+        tuned(6, 0, Some(true)),
     ];
     for db in engines().await {
         let s = &db.store;
