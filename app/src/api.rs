@@ -109,6 +109,7 @@ pub async fn search_catalog(filter: CatalogFilter) -> Result<CatalogResults, App
         page: page.page,
         page_size: page.page_size,
         has_next: page.has_next,
+        more_past_last_page: page.more_past_last_page,
         ranked: page.ranked,
     })
 }

@@ -32,6 +32,9 @@ pub struct CatalogResults {
     pub page: u32,
     pub page_size: u32,
     pub has_next: bool,
+    /// This is the last page served and more matches follow (narrow the
+    /// search to see them).
+    pub more_past_last_page: bool,
     /// Ordered by relevance (a best-match search whose words match more than
     /// 1,000 listings comes newest first).
     pub ranked: bool,

@@ -503,7 +503,8 @@ pub(crate) struct ListingSummary {
 
 /// One page of the catalog, as a JSON array; `X-Total-Count` (counted up to
 /// 1000; `X-Total-Count-Capped: true` when there are more) and a `Link`
-/// header with `next`/`prev` pages. Invalid filter values are a 400 problem
+/// header with `next`/`prev` pages. Pages go as far as the count: the last is
+/// 42 (the first 1,008 matches). Invalid filter values are a 400 problem
 /// naming the fields.
 #[utoipa::path(
     get,

@@ -174,7 +174,7 @@ pub fn page() -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .minimum(Some(1))
-        .maximum(Some(1000))
+        .maximum(Some(services::CATALOG_MAX_PAGE))
         .into()
 }
 
@@ -244,9 +244,13 @@ mod tests {
             set(&mut p, "not-a-listed-value".into());
             assert!(services::catalog_query(&p).is_err(), "{name}");
         }
-        for (page, ok) in [("1", true), ("1000", true), ("0", false), ("1001", false)] {
+        // The page's maximum, as the document gives it, is the last one taken.
+        let max = serde_json::to_value(page()).unwrap()["maximum"]
+            .as_f64()
+            .unwrap() as u64;
+        for (page, ok) in [(1, true), (max, true), (0, false), (max + 1, false)] {
             let p = services::CatalogParams {
-                page: Some(page.into()),
+                page: Some(page.to_string()),
                 ..Default::default()
             };
             assert_eq!(services::catalog_query(&p).is_ok(), ok, "page={page}");

@@ -260,12 +260,21 @@ fn Results(filter: CatalogFilter, results: CatalogResults) -> impl IntoView {
             </p>
         }
     });
+    let last_page = r.more_past_last_page.then(|| {
+        let shown = thousands(u64::from(r.page) * u64::from(r.page_size));
+        view! {
+            <p class="muted" id="catalog-last-page">
+                {format!("This is the last page: a search shows its first {shown} listings. Add words or a filter to find the others.")}
+            </p>
+        }
+    });
     view! {
         <p class="muted" id="result-count" aria-live="polite">{count}<span>{page_note}</span></p>
         {unranked}
         <div class="grid" id="catalog-results">
             {r.cards.into_iter().map(|c| view! { <Card card=c /> }).collect_view()}
         </div>
+        {last_page}
         <Pages filter=filter page=r.page page_size=r.page_size total=r.total capped=r.total_capped has_next=r.has_next />
     }
     .into_any()

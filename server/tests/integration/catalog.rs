@@ -99,7 +99,7 @@ async fn the_page_filters_sorts_and_pages_from_its_query_string() {
         let (status, html) = get("/catalog?risk=extreme&page=0".into()).await;
         assert_eq!(status, 422);
         assert!(html.contains("Choose low, medium, high or critical."));
-        assert!(html.contains("Use a page number from 1 to 1000."));
+        assert!(html.contains("Use a page number from 1 to 42."));
         assert!(card_slugs(&html).is_empty());
 
         // Pages: 60 more listings, 24 a page.
@@ -215,7 +215,7 @@ async fn the_api_takes_the_same_parameters_and_refuses_bad_ones_with_400() {
         }
 
         // Pages: a Link to the next one, and the count capped past 1,000.
-        store::testing::bulk_catalog(&app.services.store, 1_000, 5)
+        store::testing::bulk_catalog(&app.services.store, 1_030, 5)
             .await
             .unwrap();
         let res = app
@@ -238,6 +238,38 @@ async fn the_api_takes_the_same_parameters_and_refuses_bad_ones_with_400() {
         );
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body.as_array().unwrap().len(), 24);
+
+        // Pages go as far as the count: page 42 (the first 1,008 matches) is
+        // the last one, with no next page, and says so; 43 is refused.
+        let res = app
+            .client
+            .get(app.url("/api/v1/listings?q=labs&page=42"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let link = res.headers()["link"].to_str().unwrap().to_owned();
+        assert!(!link.contains(r#"rel="next""#), "{link}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body.as_array().unwrap().len(), 24);
+        let res = app
+            .client
+            .get(app.url("/api/v1/listings?q=labs&page=43"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let problem = res.text().await.unwrap();
+        assert!(
+            problem.contains("Use a page number from 1 to 42."),
+            "{problem}"
+        );
+        let html = app.text("/catalog?q=labs&page=42").await;
+        assert!(html.contains("This is the last page: a search shows its first 1,008 listings."));
+        assert!(!html.contains(r#"rel="next""#));
+        let html = app.text("/catalog?q=labs&page=41").await;
+        assert!(html.contains(r#"rel="next""#), "41 has a next page");
+        assert!(!html.contains("catalog-last-page"));
     }
 }
 

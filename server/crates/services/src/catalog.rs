@@ -48,8 +48,11 @@ pub struct ToolView {
 
 /// Results per catalog page.
 pub const CATALOG_PAGE_SIZE: u32 = 24;
-/// The last page one may ask for (offsets beyond make no sense to a person).
-pub const CATALOG_MAX_PAGE: u32 = 1000;
+/// The last page one may ask for: as far as the count goes (the first
+/// 1,000 matches and the rest of their page). Past that a person adds words
+/// or filters; a search need not skip tens of thousands of matches in order
+/// (BENCHMARKS.md: a common word by name, page 1000).
+pub const CATALOG_MAX_PAGE: u32 = (CatalogPage::COUNT_CAP as u32).div_ceil(CATALOG_PAGE_SIZE);
 /// The longest search text.
 pub const CATALOG_MAX_TEXT: usize = 200;
 
@@ -197,7 +200,12 @@ impl Services {
     /// Public: one page of published listings matching the search.
     pub async fn search_catalog(&self, p: &CatalogParams) -> Result<CatalogPage> {
         let q = catalog_query(p)?;
-        Ok(self.store.search_catalog(&q).await?)
+        let mut page = self.store.search_catalog(&q).await?;
+        if page.page >= CATALOG_MAX_PAGE && page.has_next {
+            page.has_next = false;
+            page.more_past_last_page = true;
+        }
+        Ok(page)
     }
 
     /// Public: a listing with a published version. Listings that were never

@@ -28,8 +28,8 @@ pub mod verification;
 
 pub use audit::{AuditForm, AuditPage, AuditVerification, CheckpointFailure};
 pub use catalog::{
-    CATALOG_PAGE_SIZE, CatalogParams, ListingPage, PRICING_FILTERS, ToolView, VersionSummary,
-    catalog_query,
+    CATALOG_MAX_PAGE, CATALOG_PAGE_SIZE, CatalogParams, ListingPage, PRICING_FILTERS, ToolView,
+    VersionSummary, catalog_query,
 };
 pub use classifier;
 pub use domain;

@@ -197,6 +197,9 @@ pub struct CatalogPage {
     pub page: u32,
     pub page_size: u32,
     pub has_next: bool,
+    /// Matches go on past the last page a search may ask for (services'
+    /// `CATALOG_MAX_PAGE`; `has_next` is then false).
+    pub more_past_last_page: bool,
     /// Ordered by relevance. A best-match search whose text matches more than
     /// [`CatalogPage::COUNT_CAP`] listings is ordered newest first instead
     /// (ranking every match would not stay fast); more words or a filter rank it.
