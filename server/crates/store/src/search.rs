@@ -874,9 +874,11 @@ impl Store {
         need: u64,
         tuning: SearchTuning,
     ) -> Result<(Option<u64>, NamePlan)> {
-        // Building the set costs about a third of sorting a match; walking
-        // past a name, a fifth (BENCHMARKS.md): the set walk pays once the
-        // matches are at least sqrt(need x listings x SET_WALK_RATIO).
+        // Measured at 100k listings (BENCHMARKS.md): sorting costs ~1 µs a
+        // match, building the set ~0.17 µs a match, walking past a name
+        // ~0.3 µs. With n matches spread over the names, the set walk reads
+        // need x listings / n names, so it pays once n^2 >= need x listings
+        // x 0.3 / (1 - 0.17), about need x listings x SET_WALK_RATIO.
         const SET_WALK_RATIO: (u64, u64) = (1, 2);
         let max = tuning.name_walk_max;
         if max == u64::MAX {
