@@ -768,8 +768,8 @@ impl Store {
             known_count = n;
             let mut names = Sql::default();
             names.push(" FROM catalog_entry e INDEXED BY ix_catalog_entry_name WHERE 1 = 1");
-            match plan {
-                NamePlan::Sort => {}
+            walk = match plan {
+                NamePlan::Sort => None,
                 NamePlan::Walk => {
                     push_filters(&mut names, q);
                     // Last, so SQLite tests the columns before it seeks the text.
@@ -777,7 +777,7 @@ impl Store {
                         .push(" AND EXISTS (SELECT 1 FROM catalog_fts WHERE catalog_fts MATCH ")
                         .bind(fts5_match(w, &[]))
                         .push(" AND catalog_fts.rowid = e.doc)");
-                    walk = Some(names);
+                    Some(names)
                 }
                 NamePlan::WalkSet => {
                     // The set is built once; each name's `doc` (in the
@@ -789,9 +789,9 @@ impl Store {
                         .bind(fts5_match(w, facets))
                         .push(")");
                     push_filters(&mut names, q);
-                    walk = Some(names);
+                    Some(names)
                 }
-            }
+            };
         }
         let page_from = walk.as_ref().unwrap_or(&from);
         let mut select = Sql::default();
@@ -1077,13 +1077,12 @@ impl Store {
     }
 
     /// SQLite: one step towards a full-text index in one b-tree, writing
-    /// about `pages` pages of it (a short write), when it is in more than
-    /// one. Returns how many b-trees are left (0 on PostgreSQL, whose GIN
-    /// index needs nothing of the kind).
+    /// about `pages` pages of it (a short write; nothing when it is in one
+    /// already). Returns how many b-trees are left (0 on PostgreSQL, whose
+    /// GIN index needs nothing of the kind).
     pub async fn merge_catalog_index(&self, pages: u32) -> Result<u64> {
-        let segments = self.catalog_index_segments().await?;
-        if segments <= 1 {
-            return Ok(segments);
+        if self.engine != Engine::Sqlite {
+            return Ok(0);
         }
         // A negative page count merges every b-tree, whatever its level.
         self.db
